@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+export type DatabaseTarget =
+  | { kind: 'postgres'; url: string }
+  | { kind: 'embedded'; dataDir: string }
+  | { kind: 'memory' };
+
+export interface Config {
+  port: number;
+  host: string;
+  database: DatabaseTarget;
+  dataDir: string;
+  /** HS256 key; undefined when only an identity provider's tokens are accepted. */
+  jwtSecret: string | undefined;
+  jwksUrl: string | undefined;
+  jwtIssuer: string | undefined;
+  jwtAudience: string | undefined;
+  /** Lifetime of tokens issued by the login route, in seconds. */
+  tokenTtlSeconds: number;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+const DURATION = /^(\d+)\s*(s|m|h|d)?$/;
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
+
+/** "90", "90s", "15m", "1h", "7d" → seconds. */
+export function parseDuration(value: string, name: string): number {
+  const match = DURATION.exec(value.trim());
+  if (!match || Number(match[1]) === 0) {
+    throw new ConfigError(`${name} must be a positive duration such as 900, 15m, 1h or 7d (got "${value}")`);
+  }
+  const unit = (match[2] ?? 's') as keyof typeof UNIT_SECONDS;
+  return Number(match[1]) * UNIT_SECONDS[unit];
+}
+
+function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function databaseTarget(url: string | undefined, dataDir: string): DatabaseTarget {
+  if (!url) return { kind: 'embedded', dataDir };
+  if (url === 'memory://') return { kind: 'memory' };
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://, or be memory://');
+}
+
+/**
+ * The one place that reads the environment. The JWT secret of the embedded mode is resolved later,
+ * by the secret store, because it lives in DATA_DIR.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = Number(optional(env, 'PORT') ?? '3000');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT must be a port number');
+
+  const dataDir = path.resolve(optional(env, 'DATA_DIR') ?? './data');
+  const database = databaseTarget(optional(env, 'DATABASE_URL'), dataDir);
+
+  const jwtSecret = optional(env, 'JWT_SECRET');
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret, 'utf8') < 32) {
+    throw new ConfigError('JWT_SECRET must be at least 32 bytes long');
+  }
+  const jwksUrl = optional(env, 'JWKS_URL');
+  if (jwksUrl !== undefined && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError('JWKS_URL must be an http(s) URL');
+  if (database.kind === 'postgres' && !jwtSecret && !jwksUrl) {
+    throw new ConfigError(
+      'refusing to start: DATABASE_URL is set but neither JWT_SECRET nor JWKS_URL is, so no token could be trusted',
+    );
+  }
+
+  const adminEmail = optional(env, 'ADMIN_EMAIL');
+  const adminPassword = env.ADMIN_PASSWORD || undefined;
+  if ((adminEmail === undefined) !== (adminPassword === undefined)) {
+    throw new ConfigError('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    throw new ConfigError('ADMIN_PASSWORD must be at least 8 characters long');
+  }
+
+  return {
+    port,
+    host: optional(env, 'HOST') ?? '127.0.0.1',
+    database,
+    dataDir,
+    jwtSecret,
+    jwksUrl,
+    jwtIssuer: optional(env, 'JWT_ISSUER'),
+    jwtAudience: optional(env, 'JWT_AUDIENCE'),
+    tokenTtlSeconds: parseDuration(optional(env, 'TOKEN_TTL') ?? '1h', 'TOKEN_TTL'),
+    adminEmail,
+    adminPassword,
+    logLevel: optional(env, 'LOG_LEVEL') ?? 'info',
+  };
+}
+
+/** Reads `.env` from the working directory into process.env, without overriding what is set. */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}

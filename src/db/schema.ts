@@ -1,0 +1,179 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+// Millisecond precision: the API shows milliseconds, and a cursor built from a timestamp must
+// compare equal to the stored value, which microseconds would break.
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
+const createdAt = () => timestamptz('created_at').notNull().defaultNow();
+const updatedAt = () => timestamptz('updated_at').notNull().defaultNow();
+
+// ---------------------------------------------------------------------------------------------
+// Fleet
+// ---------------------------------------------------------------------------------------------
+
+export const vehicles = pgTable(
+  'vehicles',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    plateNumber: text('plate_number').notNull(),
+    make: text('make'),
+    model: text('model'),
+    year: integer('year'),
+    vin: text('vin'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    // A vehicle with assignment history is retired instead of deleted, so the history stays whole.
+    retiredAt: timestamptz('retired_at'),
+  },
+  (t) => [
+    // Plates and VINs identify a vehicle in service; a retired vehicle gives its plate back.
+    uniqueIndex('vehicles_plate_number_key').on(sql`lower(${t.plateNumber})`).where(sql`${t.retiredAt} is null`),
+    uniqueIndex('vehicles_vin_key').on(sql`lower(${t.vin})`).where(sql`${t.retiredAt} is null`),
+  ],
+);
+
+export const technicians = pgTable(
+  'technicians',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    name: text('name').notNull(),
+    email: text('email').notNull(),
+    phone: text('phone'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    retiredAt: timestamptz('retired_at'),
+  },
+  (t) => [uniqueIndex('technicians_email_key').on(sql`lower(${t.email})`).where(sql`${t.retiredAt} is null`)],
+);
+
+export const assignments = pgTable(
+  'assignments',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    vehicleId: integer('vehicle_id')
+      .notNull()
+      .references(() => vehicles.id, { onDelete: 'restrict' }),
+    technicianId: integer('technician_id')
+      .notNull()
+      .references(() => technicians.id, { onDelete: 'restrict' }),
+    status: text('status', { enum: ['active', 'returned'] }).notNull().default('active'),
+    assignedAt: timestamptz('assigned_at').notNull().defaultNow(),
+    returnedAt: timestamptz('returned_at'),
+    assignedBy: text('assigned_by').notNull(),
+    returnedBy: text('returned_by'),
+    notes: text('notes'),
+  },
+  (t) => [
+    // The one-active rules: the database, not the application, decides who wins a race.
+    uniqueIndex('assignments_one_active_per_vehicle').on(t.vehicleId).where(sql`${t.status} = 'active'`),
+    uniqueIndex('assignments_one_active_per_technician').on(t.technicianId).where(sql`${t.status} = 'active'`),
+    index('assignments_assigned_at_idx').on(t.assignedAt.desc(), t.id.desc()),
+    index('assignments_vehicle_idx').on(t.vehicleId, t.assignedAt.desc(), t.id.desc()),
+    index('assignments_technician_idx').on(t.technicianId, t.assignedAt.desc(), t.id.desc()),
+    check('assignments_status_check', sql`${t.status} in ('active', 'returned')`),
+    check(
+      'assignments_returned_consistency',
+      sql`(${t.status} = 'active') = (${t.returnedAt} is null) and (${t.status} = 'active') = (${t.returnedBy} is null)`,
+    ),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// People and projects
+// ---------------------------------------------------------------------------------------------
+
+export const users = pgTable(
+  'users',
+  {
+    userId: uuid('user_id').primaryKey().defaultRandom(),
+    email: text('email').notNull(),
+    firstName: text('first_name').notNull(),
+    lastName: text('last_name').notNull(),
+    role: text('role').array().notNull(),
+    status: text('status', { enum: ['active', 'inactive'] }).notNull().default('active'),
+    isEmailVerified: boolean('is_email_verified').notNull().default(false),
+    passwordHash: text('password_hash'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('users_email_key').on(sql`lower(${t.email})`),
+    index('users_created_at_idx').on(t.createdAt.desc()),
+    check('users_status_check', sql`${t.status} in ('active', 'inactive')`),
+    check('users_role_not_empty', sql`cardinality(${t.role}) > 0`),
+  ],
+);
+
+export const projects = pgTable(
+  'projects',
+  {
+    projectId: uuid('project_id').primaryKey().defaultRandom(),
+    projectName: text('project_name').notNull(),
+    projectStartDate: date('project_start_date', { mode: 'string' }),
+    projectEndDate: date('project_end_date', { mode: 'string' }),
+    country: text('country'),
+    projectDescription: text('project_description'),
+    projectType: text('project_type'),
+    totalArea: doublePrecision('total_area'),
+    areaUnit: text('area_unit'),
+    projectDeveloper: text('project_developer'),
+    creditingPeriod: text('crediting_period'),
+    registry: text('registry'),
+    sdg: text('sdg').array().notNull().default(sql`'{}'::text[]`),
+    ownerUserId: uuid('owner_user_id').references(() => users.userId, { onDelete: 'restrict' }),
+    projectStatus: text('project_status').notNull().default('active'),
+    hasCarbonModule: boolean('has_carbon_module').notNull().default(false),
+    hasBiodiversityModule: boolean('has_biodiversity_module').notNull().default(false),
+    hasEnvironmentalModule: boolean('has_environmental_module').notNull().default(false),
+    siteCount: integer('site_count').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('projects_owner_idx').on(t.ownerUserId),
+    index('projects_created_at_idx').on(t.createdAt.desc()),
+    check(
+      'projects_dates_ordered',
+      sql`${t.projectEndDate} is null or ${t.projectStartDate} is null or ${t.projectEndDate} >= ${t.projectStartDate}`,
+    ),
+    check('projects_total_area_non_negative', sql`${t.totalArea} is null or ${t.totalArea} >= 0`),
+    check('projects_site_count_non_negative', sql`${t.siteCount} >= 0`),
+  ],
+);
+
+export const projectAssignments = pgTable(
+  'project_assignments',
+  {
+    assignmentId: uuid('assignment_id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.userId, { onDelete: 'restrict' }),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.projectId, { onDelete: 'restrict' }),
+    // The capacity the user fills: one Dev and one Employee per project.
+    assignedAs: text('assigned_as', { enum: ['Dev', 'Employee'] }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    // Created before the capacity index so that, for a pair already assigned, PostgreSQL reports
+    // this one: "already assigned" is the more precise answer.
+    uniqueIndex('project_assignments_user_project_key').on(t.userId, t.projectId),
+    uniqueIndex('project_assignments_one_per_role').on(t.projectId, t.assignedAs),
+    index('project_assignments_created_at_idx').on(t.createdAt.desc()),
+    check('project_assignments_assigned_as_check', sql`${t.assignedAs} in ('Dev', 'Employee')`),
+  ],
+);

@@ -1,0 +1,68 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { actor } from '../../platform/auth.ts';
+import type { Database } from '../../platform/db.ts';
+import { errors } from '../../platform/openapi.ts';
+import { bodyDefaultsToEmpty } from '../../platform/validation.ts';
+import { IdParams } from '../common.schemas.ts';
+import {
+  AssignmentBody,
+  AssignmentListBody,
+  AssignmentListQuery,
+  CreateAssignment,
+  ReturnAssignment,
+} from './assignments.schemas.ts';
+import * as service from './assignments.service.ts';
+
+export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
+  const tags = ['assignments'];
+
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'List assignments, newest assignedAt first, each with its vehicle and technician',
+        querystring: AssignmentListQuery,
+        response: { 200: AssignmentListBody },
+      },
+    },
+    async (request) => service.listAssignments(db, request.query),
+  );
+
+  app.get(
+    '/:id',
+    { schema: { tags, summary: 'Get an assignment', params: IdParams, response: { 200: AssignmentBody, ...errors(404) } } },
+    async (request) => ({ assignment: await service.getAssignment(db, request.params.id) }),
+  );
+
+  app.post(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'Assign a vehicle to a technician; both must be free of any active assignment',
+        body: CreateAssignment,
+        response: { 201: AssignmentBody, ...errors(404, 409) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send({ assignment: await service.createAssignment(db, request.body, actor(request)) }),
+  );
+
+  app.patch(
+    '/:id/return',
+    {
+      schema: {
+        tags,
+        summary: 'Mark an assignment returned, releasing the vehicle and the technician',
+        params: IdParams,
+        body: ReturnAssignment,
+        response: { 200: AssignmentBody, ...errors(404, 409) },
+      },
+      preValidation: bodyDefaultsToEmpty,
+    },
+    async (request) => ({
+      assignment: await service.returnAssignment(db, request.params.id, request.body, actor(request)),
+    }),
+  );
+};

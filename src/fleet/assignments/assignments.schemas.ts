@@ -1,0 +1,57 @@
+import { Type } from 'typebox';
+import type { Static } from 'typebox';
+import { Id, Nullable, Timestamp } from '../common.schemas.ts';
+import { Technician } from '../technicians/technicians.schemas.ts';
+import { Vehicle } from '../vehicles/vehicles.schemas.ts';
+
+const Notes = Nullable(Type.String({ maxLength: 2000 }));
+
+export const AssignmentStatus = Type.Union([Type.Literal('active'), Type.Literal('returned')]);
+
+export const Assignment = Type.Object(
+  {
+    id: Id,
+    vehicleId: Id,
+    technicianId: Id,
+    status: AssignmentStatus,
+    assignedAt: Timestamp,
+    returnedAt: Nullable(Timestamp),
+    assignedBy: Type.String({ description: 'sub of the token that assigned' }),
+    returnedBy: Nullable(Type.String({ description: 'sub of the token that returned' })),
+    notes: Notes,
+    vehicle: Vehicle,
+    technician: Technician,
+  },
+  { $id: 'Assignment' },
+);
+export type Assignment = Static<typeof Assignment>;
+
+export const CreateAssignment = Type.Object(
+  {
+    vehicleId: { ...Id, description: 'ID of the vehicle to assign' },
+    technicianId: { ...Id, description: 'ID of the technician to assign' },
+    notes: Type.Optional(Notes),
+  },
+  { additionalProperties: false },
+);
+export type CreateAssignment = Static<typeof CreateAssignment>;
+
+export const ReturnAssignment = Type.Object(
+  { notes: Type.Optional({ ...Notes, description: 'replaces the notes when given' }) },
+  { additionalProperties: false },
+);
+
+export const AssignmentListQuery = Type.Object({
+  status: Type.Optional(AssignmentStatus),
+  vehicleId: Type.Optional(Id),
+  technicianId: Type.Optional(Id),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'page size; without it, every match' })),
+  cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+});
+export type AssignmentListQuery = Static<typeof AssignmentListQuery>;
+
+export const AssignmentBody = Type.Object({ assignment: Assignment });
+export const AssignmentListBody = Type.Object({
+  assignments: Type.Array(Assignment),
+  nextCursor: Nullable(Type.String({ description: 'pass as cursor for the next page; null on the last' })),
+});

@@ -1,0 +1,61 @@
+import type { Database } from '../../platform/db.ts';
+import { problems } from '../../platform/problems.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { findTechnician } from '../technicians/technicians.store.ts';
+import { findVehicle } from '../vehicles/vehicles.store.ts';
+import type { Assignment, AssignmentListQuery, CreateAssignment } from './assignments.schemas.ts';
+import * as store from './assignments.store.ts';
+
+export async function listAssignments(
+  db: Database,
+  query: AssignmentListQuery,
+): Promise<{ assignments: Assignment[]; nextCursor: string | null }> {
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  // One row more than asked tells whether another page follows.
+  const limit = query.limit === undefined ? undefined : query.limit + 1;
+  const rows = await store.listAssignments(db, { ...query, after, limit });
+  if (query.limit === undefined || rows.length <= query.limit) return { assignments: rows, nextCursor: null };
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1]!;
+  return { assignments: page, nextCursor: encodeCursor({ assignedAt: new Date(last.assignedAt), id: last.id }) };
+}
+
+export async function getAssignment(db: Database, id: number): Promise<Assignment> {
+  const assignment = await store.findAssignment(db, id);
+  if (!assignment) throw problems.assignmentNotFound(id);
+  return assignment;
+}
+
+/**
+ * 404 when either party is unknown or retired; 409 (from the partial unique indexes, through the
+ * error handler) when either already holds an active assignment — also when two requests race.
+ */
+export function createAssignment(db: Database, input: CreateAssignment, assignedBy: string): Promise<Assignment> {
+  return db.transaction(async (tx) => {
+    const id = await store.insertAssignment(tx, { ...input, notes: input.notes ?? null, assignedBy });
+    if (id === undefined) {
+      if (!(await findVehicle(tx, input.vehicleId))) throw problems.vehicleNotFound(input.vehicleId);
+      if (!(await findTechnician(tx, input.technicianId))) throw problems.technicianNotFound(input.technicianId);
+      // Both existed a moment ago and were retired since: the answer is still "not found".
+      throw problems.vehicleNotFound(input.vehicleId);
+    }
+    return (await store.findAssignment(tx, id))!;
+  });
+}
+
+/** Of concurrent returns, the row lock lets one through; the others find it returned: 409. */
+export function returnAssignment(
+  db: Database,
+  id: number,
+  input: { notes?: string | null },
+  returnedBy: string,
+): Promise<Assignment> {
+  return db.transaction(async (tx) => {
+    const returned = await store.markReturned(tx, id, { returnedBy, notes: input.notes });
+    if (returned === undefined) {
+      if (await store.assignmentExists(tx, id)) throw problems.assignmentAlreadyReturned(id);
+      throw problems.assignmentNotFound(id);
+    }
+    return (await store.findAssignment(tx, id))!;
+  });
+}

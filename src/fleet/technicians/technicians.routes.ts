@@ -1,0 +1,58 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Database } from '../../platform/db.ts';
+import { errors } from '../../platform/openapi.ts';
+import { IdParams } from '../common.schemas.ts';
+import { CreateTechnician, UpdateTechnician, TechnicianBody, TechnicianListBody, TechnicianListQuery } from './technicians.schemas.ts';
+import * as service from './technicians.service.ts';
+
+export const technicianRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
+  const tags = ['technicians'];
+
+  app.get(
+    '/',
+    { schema: { tags, summary: 'List technicians in service, by id', querystring: TechnicianListQuery, response: { 200: TechnicianListBody } } },
+    async (request) => ({ technicians: await service.listTechnicians(db, request.query) }),
+  );
+
+  app.post(
+    '/',
+    { schema: { tags, summary: 'Register a technician', body: CreateTechnician, response: { 201: TechnicianBody, ...errors(409) } } },
+    async (request, reply) => reply.code(201).send({ technician: await service.createTechnician(db, request.body) }),
+  );
+
+  app.get(
+    '/:id',
+    { schema: { tags, summary: 'Get a technician', params: IdParams, response: { 200: TechnicianBody, ...errors(404) } } },
+    async (request) => ({ technician: await service.getTechnician(db, request.params.id) }),
+  );
+
+  app.patch(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change a technician',
+        params: IdParams,
+        body: UpdateTechnician,
+        response: { 200: TechnicianBody, ...errors(404, 409) },
+      },
+    },
+    async (request) => ({ technician: await service.updateTechnician(db, request.params.id, request.body) }),
+  );
+
+  app.delete(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a technician (retire them if they have assignment history)',
+        params: IdParams,
+        response: { 204: { description: 'Deleted or retired' }, ...errors(404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await service.removeTechnician(db, request.params.id);
+      return reply.code(204).send();
+    },
+  );
+};

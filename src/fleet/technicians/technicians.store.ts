@@ -1,0 +1,91 @@
+import { and, asc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { assignments, technicians } from '../../db/schema.ts';
+import type { Executor } from '../../platform/db.ts';
+import type { CreateTechnician, UpdateTechnician, Technician } from './technicians.schemas.ts';
+
+const activeAssignment = sql<number | null>`(
+  select ${assignments.id} from ${assignments}
+  where ${assignments.technicianId} = ${technicians.id} and ${assignments.status} = 'active')`;
+
+/** The API object's columns, also nested in every assignment. */
+export const technicianColumns = {
+  id: technicians.id,
+  name: technicians.name,
+  email: technicians.email,
+  phone: technicians.phone,
+  createdAt: technicians.createdAt,
+  updatedAt: technicians.updatedAt,
+  activeAssignmentId: activeAssignment.as('active_assignment_id'),
+};
+
+type TechnicianRow = Omit<Technician, 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date };
+
+export function toTechnician(row: TechnicianRow): Technician {
+  return { ...row, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+}
+
+export async function listTechnicians(db: Executor, filter: { available?: boolean }): Promise<Technician[]> {
+  const availability =
+    filter.available === undefined ? undefined : filter.available ? isNull(activeAssignment) : isNotNull(activeAssignment);
+  const rows = await db
+    .select(technicianColumns)
+    .from(technicians)
+    .where(and(isNull(technicians.retiredAt), availability))
+    .orderBy(asc(technicians.id));
+  return rows.map(toTechnician);
+}
+
+export async function findTechnician(db: Executor, id: number): Promise<Technician | undefined> {
+  const [row] = await db
+    .select(technicianColumns)
+    .from(technicians)
+    .where(and(eq(technicians.id, id), isNull(technicians.retiredAt)));
+  return row && toTechnician(row);
+}
+
+export async function insertTechnician(db: Executor, input: CreateTechnician): Promise<number> {
+  const [row] = await db.insert(technicians).values(input).returning({ id: technicians.id });
+  return row!.id;
+}
+
+/** Returns false when no technician in service has this id. */
+export async function updateTechnician(db: Executor, id: number, changes: UpdateTechnician): Promise<boolean> {
+  const rows = await db
+    .update(technicians)
+    .set({ ...changes, updatedAt: sql`now()` })
+    .where(and(eq(technicians.id, id), isNull(technicians.retiredAt)))
+    .returning({ id: technicians.id });
+  return rows.length > 0;
+}
+
+/**
+ * Locks a technician in service against concurrent assignment (which holds FOR SHARE on it) and
+ * reports whether it has ever been assigned and whether it holds an assignment now.
+ */
+export async function lockTechnicianForRemoval(
+  db: Executor,
+  id: number,
+): Promise<{ hasHistory: boolean; isAssigned: boolean } | undefined> {
+  const [locked] = await db
+    .select({ id: technicians.id })
+    .from(technicians)
+    .where(and(eq(technicians.id, id), isNull(technicians.retiredAt)))
+    .for('update');
+  if (!locked) return undefined;
+  const [usage] = await db
+    .select({
+      hasHistory: sql<boolean>`count(*) > 0`,
+      isAssigned: sql<boolean>`count(*) filter (where ${assignments.status} = 'active') > 0`,
+    })
+    .from(assignments)
+    .where(eq(assignments.technicianId, id));
+  return usage!;
+}
+
+export async function retireTechnician(db: Executor, id: number): Promise<void> {
+  await db.update(technicians).set({ retiredAt: sql`now()`, updatedAt: sql`now()` }).where(eq(technicians.id, id));
+}
+
+export async function deleteTechnician(db: Executor, id: number): Promise<void> {
+  await db.delete(technicians).where(eq(technicians.id, id));
+}

@@ -1,0 +1,45 @@
+import { Type } from 'typebox';
+import type { Static } from 'typebox';
+import { Id, Nullable, Text, Timestamp } from '../common.schemas.ts';
+
+const fields = {
+  plateNumber: Text(32, 'unique among vehicles in service, ignoring case'),
+  make: Nullable(Text(100)),
+  model: Nullable(Text(100)),
+  year: Nullable(Type.Integer({ minimum: 1886, maximum: 2100 })),
+  vin: Nullable(Type.String({ minLength: 1, maxLength: 17, pattern: '^[A-Za-z0-9]+$', description: 'unique among vehicles in service' })),
+};
+
+export const Vehicle = Type.Object(
+  {
+    id: Id,
+    ...fields,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    activeAssignmentId: Nullable(Id),
+  },
+  { $id: 'Vehicle' },
+);
+export type Vehicle = Static<typeof Vehicle>;
+
+export const CreateVehicle = Type.Object(
+  {
+    plateNumber: fields.plateNumber,
+    make: Type.Optional(fields.make),
+    model: Type.Optional(fields.model),
+    year: Type.Optional(fields.year),
+    vin: Type.Optional(fields.vin),
+  },
+  { additionalProperties: false },
+);
+export type CreateVehicle = Static<typeof CreateVehicle>;
+
+export const UpdateVehicle = Type.Partial(Type.Object(fields), { additionalProperties: false, minProperties: 1 });
+export type UpdateVehicle = Static<typeof UpdateVehicle>;
+
+export const VehicleListQuery = Type.Object({
+  available: Type.Optional(Type.Boolean({ description: 'true: only vehicles without an active assignment; false: only assigned ones' })),
+});
+
+export const VehicleBody = Type.Object({ vehicle: Vehicle });
+export const VehicleListBody = Type.Object({ vehicles: Type.Array(Vehicle) });

@@ -1,0 +1,93 @@
+import { and, asc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { assignments, vehicles } from '../../db/schema.ts';
+import type { Executor } from '../../platform/db.ts';
+import type { CreateVehicle, UpdateVehicle, Vehicle } from './vehicles.schemas.ts';
+
+const activeAssignment = sql<number | null>`(
+  select ${assignments.id} from ${assignments}
+  where ${assignments.vehicleId} = ${vehicles.id} and ${assignments.status} = 'active')`;
+
+/** The API object's columns, also nested in every assignment. */
+export const vehicleColumns = {
+  id: vehicles.id,
+  plateNumber: vehicles.plateNumber,
+  make: vehicles.make,
+  model: vehicles.model,
+  year: vehicles.year,
+  vin: vehicles.vin,
+  createdAt: vehicles.createdAt,
+  updatedAt: vehicles.updatedAt,
+  activeAssignmentId: activeAssignment.as('active_assignment_id'),
+};
+
+type VehicleRow = Omit<Vehicle, 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date };
+
+export function toVehicle(row: VehicleRow): Vehicle {
+  return { ...row, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+}
+
+export async function listVehicles(db: Executor, filter: { available?: boolean }): Promise<Vehicle[]> {
+  const availability =
+    filter.available === undefined ? undefined : filter.available ? isNull(activeAssignment) : isNotNull(activeAssignment);
+  const rows = await db
+    .select(vehicleColumns)
+    .from(vehicles)
+    .where(and(isNull(vehicles.retiredAt), availability))
+    .orderBy(asc(vehicles.id));
+  return rows.map(toVehicle);
+}
+
+export async function findVehicle(db: Executor, id: number): Promise<Vehicle | undefined> {
+  const [row] = await db
+    .select(vehicleColumns)
+    .from(vehicles)
+    .where(and(eq(vehicles.id, id), isNull(vehicles.retiredAt)));
+  return row && toVehicle(row);
+}
+
+export async function insertVehicle(db: Executor, input: CreateVehicle): Promise<number> {
+  const [row] = await db.insert(vehicles).values(input).returning({ id: vehicles.id });
+  return row!.id;
+}
+
+/** Returns false when no vehicle in service has this id. */
+export async function updateVehicle(db: Executor, id: number, changes: UpdateVehicle): Promise<boolean> {
+  const rows = await db
+    .update(vehicles)
+    .set({ ...changes, updatedAt: sql`now()` })
+    .where(and(eq(vehicles.id, id), isNull(vehicles.retiredAt)))
+    .returning({ id: vehicles.id });
+  return rows.length > 0;
+}
+
+/**
+ * Locks a vehicle in service against concurrent assignment (which holds FOR SHARE on it) and
+ * reports whether it has ever been assigned and whether it holds an assignment now.
+ */
+export async function lockVehicleForRemoval(
+  db: Executor,
+  id: number,
+): Promise<{ hasHistory: boolean; isAssigned: boolean } | undefined> {
+  const [locked] = await db
+    .select({ id: vehicles.id })
+    .from(vehicles)
+    .where(and(eq(vehicles.id, id), isNull(vehicles.retiredAt)))
+    .for('update');
+  if (!locked) return undefined;
+  const [usage] = await db
+    .select({
+      hasHistory: sql<boolean>`count(*) > 0`,
+      isAssigned: sql<boolean>`count(*) filter (where ${assignments.status} = 'active') > 0`,
+    })
+    .from(assignments)
+    .where(eq(assignments.vehicleId, id));
+  return usage!;
+}
+
+export async function retireVehicle(db: Executor, id: number): Promise<void> {
+  await db.update(vehicles).set({ retiredAt: sql`now()`, updatedAt: sql`now()` }).where(eq(vehicles.id, id));
+}
+
+export async function deleteVehicle(db: Executor, id: number): Promise<void> {
+  await db.delete(vehicles).where(eq(vehicles.id, id));
+}

@@ -1,0 +1,135 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import { problems } from './problems.ts';
+
+export interface Principal {
+  sub: string;
+  roles: string[];
+  isAdmin: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export interface AuthSettings {
+  jwtSecret: string | undefined;
+  jwksUrl: string | undefined;
+  jwtIssuer: string | undefined;
+  jwtAudience: string | undefined;
+}
+
+const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256', 'PS256', 'EdDSA'];
+
+/** `roles: [..]` or `role: ".." | [..]`; only strings count. */
+export function rolesOf(payload: JWTPayload): string[] {
+  const claims = [payload.roles, payload.role].flatMap((claim) => (Array.isArray(claim) ? claim : [claim]));
+  return claims.filter((role): role is string => typeof role === 'string');
+}
+
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal>;
+}
+
+/**
+ * Which key checks a token is decided by its algorithm, and each key accepts only its own
+ * algorithms: the secret only HS256, the identity provider's keys only the asymmetric ones. So a
+ * token signed with HMAC over a public key, or with `none`, never verifies.
+ */
+export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
+  const secret = settings.jwtSecret ? new TextEncoder().encode(settings.jwtSecret) : undefined;
+  const jwks: JWTVerifyGetKey | undefined = settings.jwksUrl ? createRemoteJWKSet(new URL(settings.jwksUrl)) : undefined;
+  const options = {
+    issuer: settings.jwtIssuer,
+    audience: settings.jwtAudience,
+    requiredClaims: ['exp', 'sub'],
+  };
+
+  return {
+    async verify(token) {
+      let alg: string | undefined;
+      try {
+        alg = decodeProtectedHeader(token).alg;
+      } catch {
+        throw problems.unauthorized('the bearer token is not a JWT');
+      }
+      try {
+        let payload: JWTPayload;
+        if (alg === 'HS256' && secret) {
+          ({ payload } = await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] }));
+        } else if (alg && ASYMMETRIC_ALGORITHMS.includes(alg) && jwks) {
+          ({ payload } = await jwtVerify(token, jwks, { ...options, algorithms: ASYMMETRIC_ALGORITHMS }));
+        } else {
+          throw problems.unauthorized(`tokens signed with ${alg ?? 'no algorithm'} are not accepted here`);
+        }
+        if (typeof payload.sub !== 'string' || payload.sub === '') throw problems.unauthorized('the token has no subject');
+        const roles = rolesOf(payload);
+        return { sub: payload.sub, roles, isAdmin: roles.some((role) => role.toLowerCase() === 'admin') };
+      } catch (error) {
+        throw error instanceof joseErrors.JOSEError ? problems.unauthorized(describeJoseError(error)) : error;
+      }
+    },
+  };
+}
+
+function describeJoseError(error: joseErrors.JOSEError): string {
+  if (error instanceof joseErrors.JWTExpired) return 'the token has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    return error.claim === 'nbf' ? 'the token is not valid yet' : `the token's ${error.claim} claim is missing or not accepted`;
+  }
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return "no key of the identity provider matches the token's key id";
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JOSENotSupported) {
+    return 'the token could not be verified';
+  }
+  return 'the token signature or format is invalid';
+}
+
+/**
+ * Only the Authorization header counts: a token in the query string or a cookie leaks into logs
+ * and histories, so it is ignored on purpose.
+ */
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer +([^\s]+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+export function adminGuard(verifier: TokenVerifier) {
+  return async function requireAdmin(request: FastifyRequest, _reply: FastifyReply) {
+    const token = bearerToken(request);
+    if (!token) throw problems.unauthorized('send a token in the Authorization header: Bearer <token>');
+    request.principal = await verifier.verify(token);
+    if (!request.principal.isAdmin) throw problems.forbidden();
+  };
+}
+
+/** The subject of the admin who makes the request; routes behind the guard always have one. */
+export function actor(request: FastifyRequest): string {
+  if (!request.principal) throw problems.unauthorized('no token was verified for this request');
+  return request.principal.sub;
+}
+
+export interface TokenClaims {
+  sub: string;
+  roles: string[];
+  ttlSeconds: number;
+  issuer?: string;
+  audience?: string;
+}
+
+export async function issueToken(secret: string, claims: TokenClaims): Promise<{ token: string; expiresAt: Date }> {
+  const issuedAt = Math.floor(Date.now() / 1000);
+  const expiresAt = new Date((issuedAt + claims.ttlSeconds) * 1000);
+  let jwt = new SignJWT({ roles: claims.roles })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(claims.sub)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + claims.ttlSeconds);
+  if (claims.issuer) jwt = jwt.setIssuer(claims.issuer);
+  if (claims.audience) jwt = jwt.setAudience(claims.audience);
+  return { token: await jwt.sign(new TextEncoder().encode(secret)), expiresAt };
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Type } from 'typebox';
+import { sendProblem } from './problems.ts';
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** A caller's own X-Request-Id is kept when it is a sane token, so their logs and ours line up. */
+export function requestId(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+// Query values that look like credentials are blanked before a URL reaches a log line.
+const SECRET_QUERY = /([?&][^=&]*(?:token|password|secret|key)[^=&]*=)[^&]*/gi;
+
+export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'password', '*.password', 'token', '*.token'],
+      censor: '[redacted]',
+    },
+    serializers: {
+      req: (request: { method: string; url: string; ip?: string; id?: string }) => ({
+        method: request.method,
+        url: request.url.replace(SECRET_QUERY, '$1[redacted]'),
+        remoteAddress: request.ip,
+      }),
+    },
+  };
+}
+
+export function registerObservability(app: FastifyInstance, ping: () => Promise<void>): void {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const durations = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request durations by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, never the raw URL: ids in paths would make the label set unbounded.
+    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+    requests.inc(labels);
+    durations.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  const Status = Type.Object({ status: Type.String() });
+  app.get('/healthz', { schema: { tags: ['service'], summary: 'The process runs', response: { 200: Status } } }, async () => ({
+    status: 'ok',
+  }));
+  app.get(
+    '/readyz',
+    { schema: { tags: ['service'], summary: 'The database answers', response: { 200: Status } } },
+    async (request, reply) => {
+      try {
+        await ping();
+        return { status: 'ready' };
+      } catch (error) {
+        request.log.warn({ err: error }, 'readiness check failed');
+        return sendProblem(reply, 503, {
+          type: '/problems/not-ready',
+          title: 'Service Unavailable',
+          status: 503,
+          detail: 'the database does not answer',
+        });
+      }
+    },
+  );
+  app.get('/metrics', { schema: { tags: ['service'], summary: 'Prometheus metrics', hide: true } }, async (_request, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+}

@@ -1,0 +1,4 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Database } from '../../platform/db.ts';
+
+export const projectRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async () => {};

@@ -1,0 +1,50 @@
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
+import { DataDirInUseError, lockDataDir } from './platform/data-dir.ts';
+import { openDatabase } from './platform/db.ts';
+import { resolveJwtSecret } from './platform/secret.ts';
+import { bootstrapAdministrator } from './users/bootstrap.ts';
+
+function fail(message: string): never {
+  process.stderr.write(`allot: ${message}\n`);
+  process.exit(1);
+}
+
+async function main() {
+  loadDotEnv();
+  const config = loadConfig();
+  const releaseDataDir = config.database.kind === 'embedded' ? lockDataDir(config.dataDir) : () => {};
+  const jwtSecret = resolveJwtSecret(config);
+
+  const database = await openDatabase(config.database);
+  await database.migrate();
+
+  const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const firstRunLines = await bootstrapAdministrator(database.db, config, `http://${displayHost}:${config.port}`);
+
+  const app = await buildApp({ config, database, jwtSecret });
+  await app.listen({ port: config.port, host: config.host });
+  for (const line of firstRunLines) process.stdout.write(`${line}\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: finishing requests in flight');
+    try {
+      await app.close();
+      await database.close();
+    } finally {
+      releaseDataDir();
+    }
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof DataDirInUseError) fail(error.message);
+  process.stderr.write(`allot: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config.ts';
+import type { Database } from '../platform/db.ts';
+import { hashPassword } from './passwords.ts';
+import { anyAdministrator, insertAdministratorIfAbsent, upsertAdministrator } from './users.store.ts';
+
+const GENERATED_ADMIN_EMAIL = 'admin@localhost';
+
+/**
+ * ADMIN_EMAIL/ADMIN_PASSWORD create that administrator or reset their password at every start.
+ * Without them, a server with no administrator who can sign in makes admin@localhost with a
+ * random password, and returns the lines to print once: the password is stored only as a hash.
+ */
+export async function bootstrapAdministrator(db: Database, config: Config, baseUrl: string): Promise<string[]> {
+  if (config.adminEmail && config.adminPassword) {
+    await upsertAdministrator(db, config.adminEmail, await hashPassword(config.adminPassword));
+    return [];
+  }
+  if (await anyAdministrator(db)) return [];
+  const password = randomBytes(18).toString('base64url');
+  if (!(await insertAdministratorIfAbsent(db, GENERATED_ADMIN_EMAIL, await hashPassword(password)))) return [];
+  return [
+    `Created the administrator ${GENERATED_ADMIN_EMAIL} with the password ${password}`,
+    'It is shown this once. Get a token with:',
+    `  curl -s -X POST ${baseUrl}/api/auth/login -H 'Content-Type: application/json' \\`,
+    `    -d '{"email":"${GENERATED_ADMIN_EMAIL}","password":"${password}"}'`,
+  ];
+}

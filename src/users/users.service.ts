@@ -1,0 +1,59 @@
+import type { Database } from '../platform/db.ts';
+import { problems, sqlState } from '../platform/problems.ts';
+import { hashPassword } from './passwords.ts';
+import type { CreateUser, Page, UpdateUser, User } from './users.schemas.ts';
+import * as store from './users.store.ts';
+import type { UserRecord } from './users.store.ts';
+
+/** A user's organization: the lower-cased domain of their email. */
+export function organizationOf(email: string): string {
+  return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+}
+
+export function listUsers(db: Database, page: Page): Promise<User[]> {
+  return store.listUsers(db, page);
+}
+
+export async function getUser(db: Database, userId: string): Promise<User> {
+  const user = await store.findUser(db, userId);
+  if (!user) throw problems.userNotFound(userId);
+  return user;
+}
+
+/** A duplicate email (ignoring case) is the unique index's 409, through the error handler. */
+export async function createUser(db: Database, input: CreateUser): Promise<User> {
+  return store.insertUser(db, {
+    email: input.email,
+    firstName: input.first_name,
+    lastName: input.last_name,
+    role: input.role,
+    status: input.status,
+    isEmailVerified: input.is_email_verified,
+    passwordHash: input.password === undefined ? undefined : await hashPassword(input.password),
+  });
+}
+
+export async function updateUser(db: Database, userId: string, input: UpdateUser): Promise<User> {
+  const changes: Partial<UserRecord> = {
+    email: input.email,
+    firstName: input.first_name,
+    lastName: input.last_name,
+    role: input.role,
+    status: input.status,
+    isEmailVerified: input.is_email_verified,
+  };
+  if (input.password !== undefined) changes.passwordHash = input.password === null ? null : await hashPassword(input.password);
+  const user = await store.updateUser(db, userId, changes);
+  if (!user) throw problems.userNotFound(userId);
+  return user;
+}
+
+/** Never cascades: a user who is assigned to, or owns, a project stays (409). */
+export async function deleteUser(db: Database, userId: string): Promise<void> {
+  try {
+    if (!(await store.deleteUser(db, userId))) throw problems.userNotFound(userId);
+  } catch (error) {
+    if (sqlState(error) === '23503') throw problems.userHasAssignments();
+    throw error;
+  }
+}
