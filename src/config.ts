@@ -67,11 +67,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const jwksUrl = optional(env, 'JWKS_URL');
   if (jwksUrl !== undefined && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError('JWKS_URL must be an http(s) URL');
-  if (database.kind === 'postgres' && !jwtSecret && !jwksUrl) {
-    throw new ConfigError(
-      'refusing to start: DATABASE_URL is set but neither JWT_SECRET nor JWKS_URL is, so no token could be trusted',
-    );
-  }
 
   const adminEmail = optional(env, 'ADMIN_EMAIL');
   const adminPassword = env.ADMIN_PASSWORD || undefined;
@@ -96,6 +91,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminPassword,
     logLevel: optional(env, 'LOG_LEVEL') ?? 'info',
   };
+}
+
+/** A production server is never silently insecure: with PostgreSQL, tokens need a configured key. */
+export function assertTokensCanBeTrusted(config: Config): void {
+  if (config.database.kind === 'postgres' && !config.jwtSecret && !config.jwksUrl) {
+    throw new ConfigError(
+      'refusing to start: DATABASE_URL is set but neither JWT_SECRET nor JWKS_URL is, so no token could be trusted',
+    );
+  }
 }
 
 /** Reads `.env` from the working directory into process.env, without overriding what is set. */

@@ -1,5 +1,5 @@
 import { buildApp } from './app.ts';
-import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
+import { assertTokensCanBeTrusted, ConfigError, loadConfig, loadDotEnv } from './config.ts';
 import { DataDirInUseError, lockDataDir } from './platform/data-dir.ts';
 import { openDatabase } from './platform/db.ts';
 import { resolveJwtSecret } from './platform/secret.ts';
@@ -13,6 +13,7 @@ function fail(message: string): never {
 async function main() {
   loadDotEnv();
   const config = loadConfig();
+  assertTokensCanBeTrusted(config);
   const releaseDataDir = config.database.kind === 'embedded' ? lockDataDir(config.dataDir) : () => {};
   const jwtSecret = resolveJwtSecret(config);
 

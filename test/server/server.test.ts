@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { onPostgres } from '../support/app.ts';
+import { startServer, waitUntilReady } from './process.ts';
+import type { ServerProcess } from './process.ts';
+
+const dirs: string[] = [];
+function dataDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'allot-test-'));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+async function login(server: ServerProcess, email: string, password: string) {
+  return fetch(`http://127.0.0.1:${server.port}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+}
+
+// These start the real server process; the embedded database makes them independent of DATABASE_URL.
+describe.runIf(!onPostgres)('the embedded server process', () => {
+  it('prints a generated administrator once, whose password signs in; a restart prints nothing', async () => {
+    const dir = dataDir();
+    const first = await startServer({ DATA_DIR: dir });
+    await waitUntilReady(first);
+    const password = /admin@localhost with the password (\S+)/.exec(first.output())?.[1];
+    expect(password).toBeTruthy();
+    const response = await login(first, 'admin@localhost', password!);
+    expect(response.status).toBe(200);
+    expect(first.output()).not.toContain((await response.json()).token);
+    expect(statSync(path.join(dir, 'jwt-secret')).mode & 0o777).toBe(0o600);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    const second = await startServer({ DATA_DIR: dir });
+    await waitUntilReady(second);
+    expect(second.output()).not.toContain('password');
+    expect((await login(second, 'admin@localhost', password!)).status).toBe(200);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+
+  it('a second server on the same DATA_DIR refuses to start, naming the directory and the holder', async () => {
+    const dir = dataDir();
+    const first = await startServer({ DATA_DIR: dir, JWT_SECRET: 'x'.repeat(32) });
+    await waitUntilReady(first);
+    const second = await startServer({ DATA_DIR: dir, JWT_SECRET: 'x'.repeat(32) });
+    expect(await second.exited).not.toBe(0);
+    const lines = second.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(dir);
+    expect(lines[0]).toContain(String(first.child.pid));
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+  });
+
+  it('an acknowledged write survives kill -9, and the stale lock does not block the next start', async () => {
+    const dir = dataDir();
+    const env = { DATA_DIR: dir, ADMIN_EMAIL: 'ops@example.com', ADMIN_PASSWORD: 'correct horse battery' };
+    const first = await startServer(env);
+    await waitUntilReady(first);
+    const { token } = await (await login(first, 'ops@example.com', 'correct horse battery')).json();
+    const created = await fetch(`http://127.0.0.1:${first.port}/api/admin/vehicles`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ plateNumber: 'CRASH-1' }),
+    });
+    expect(created.status).toBe(201);
+    const { vehicle } = await created.json();
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    const second = await startServer(env);
+    await waitUntilReady(second);
+    const read = await fetch(`http://127.0.0.1:${second.port}/api/admin/vehicles/${vehicle.id}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(read.status).toBe(200);
+    expect((await read.json()).vehicle.plateNumber).toBe('CRASH-1');
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+});
+
+describe('refusing to start insecurely', () => {
+  it('DATABASE_URL without JWT_SECRET or JWKS_URL exits non-zero with one line', async () => {
+    const server = await startServer({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/none' });
+    expect(await server.exited).not.toBe(0);
+    expect(server.output().trim()).toMatch(/^allot: refusing to start: .*JWT_SECRET.*JWKS_URL/);
+  });
+
+  it('a JWT_SECRET shorter than 32 bytes is refused', async () => {
+    const server = await startServer({ DATABASE_URL: 'memory://', JWT_SECRET: 'short' });
+    expect(await server.exited).not.toBe(0);
+    expect(server.output()).toContain('at least 32 bytes');
+  });
+});
