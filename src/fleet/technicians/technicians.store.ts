@@ -3,9 +3,11 @@ import { assignments, technicians } from '../../db/schema.ts';
 import type { Executor } from '../../platform/db.ts';
 import type { CreateTechnician, UpdateTechnician, Technician } from './technicians.schemas.ts';
 
+// Written out by hand: Drizzle leaves column names unqualified in a single-table query, and an
+// unqualified "id" inside this subquery would mean the assignment's id.
 const activeAssignment = sql<number | null>`(
-  select ${assignments.id} from ${assignments}
-  where ${assignments.technicianId} = ${technicians.id} and ${assignments.status} = 'active')`;
+  select active.id from assignments active
+  where active.technician_id = technicians.id and active.status = 'active')`;
 
 /** The API object's columns, also nested in every assignment. */
 export const technicianColumns = {

@@ -3,9 +3,11 @@ import { assignments, vehicles } from '../../db/schema.ts';
 import type { Executor } from '../../platform/db.ts';
 import type { CreateVehicle, UpdateVehicle, Vehicle } from './vehicles.schemas.ts';
 
+// Written out by hand: Drizzle leaves column names unqualified in a single-table query, and an
+// unqualified "id" inside this subquery would mean the assignment's id.
 const activeAssignment = sql<number | null>`(
-  select ${assignments.id} from ${assignments}
-  where ${assignments.vehicleId} = ${vehicles.id} and ${assignments.status} = 'active')`;
+  select active.id from assignments active
+  where active.vehicle_id = vehicles.id and active.status = 'active')`;
 
 /** The API object's columns, also nested in every assignment. */
 export const vehicleColumns = {
