@@ -124,16 +124,20 @@ function keyValue(detail: string | undefined): string | undefined {
   return detail ? /\)=\((.*)\)/.exec(detail)?.[1] : undefined;
 }
 
-/** The SQLSTATE of a database error, wherever the driver and Drizzle put it. */
-export function sqlState(error: unknown): string | undefined {
-  return databaseError(error)?.code;
+/**
+ * A delete blocked by a row that still points at it. PostgreSQL 15 reports an ON DELETE RESTRICT
+ * key as 23503 "is still referenced"; PostgreSQL 18 (PGlite) as 23001 restrict_violation.
+ */
+export function isStillReferenced(error: unknown): boolean {
+  const db = databaseError(error);
+  return db?.code === '23001' || (db?.code === '23503' && db.detail?.includes('still referenced') === true);
 }
 
 export function problemFromDatabase(error: unknown): Problem | undefined {
   const db = databaseError(error);
   if (!db?.code) return undefined;
-  // A delete blocked by a row that still points at it; the services say which in their own words.
-  if (db.code === '23503' && db.detail?.includes('still referenced')) {
+  // The services say which record in their own words; this is the fallback.
+  if (isStillReferenced(error)) {
     return conflict('still-referenced', 'this is still referenced by other records');
   }
   const known = db.constraint ? constraintProblems[db.constraint] : undefined;

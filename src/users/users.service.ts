@@ -1,5 +1,5 @@
 import type { Database } from '../platform/db.ts';
-import { problems, sqlState } from '../platform/problems.ts';
+import { isStillReferenced, problems } from '../platform/problems.ts';
 import { hashPassword } from './passwords.ts';
 import type { CreateUser, Page, UpdateUser, User } from './users.schemas.ts';
 import * as store from './users.store.ts';
@@ -53,7 +53,7 @@ export async function deleteUser(db: Database, userId: string): Promise<void> {
   try {
     if (!(await store.deleteUser(db, userId))) throw problems.userNotFound(userId);
   } catch (error) {
-    if (sqlState(error) === '23503') throw problems.userHasAssignments();
+    if (isStillReferenced(error)) throw problems.userHasAssignments();
     throw error;
   }
 }

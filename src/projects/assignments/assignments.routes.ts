@@ -1,4 +1,132 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import type { Database } from '../../platform/db.ts';
+import { errors } from '../../platform/openapi.ts';
+import { Page } from '../../users/users.schemas.ts';
+import { Project } from '../projects/projects.schemas.ts';
+import {
+  AssignmentIdParams,
+  BulkProjectIds,
+  BulkQuery,
+  CreateProjectAssignment,
+  OrgEmailParams,
+  ProjectAssignment,
+  ProjectIdParams,
+  UserIdParams,
+} from './assignments.schemas.ts';
+import * as service from './assignments.service.ts';
 
-export const projectAssignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async () => {};
+export const projectAssignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
+  const tags = ['project-assignments'];
+
+  app.post(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'Assign a user to a project: one Dev (of the owner\'s organization) and one Employee per project',
+        body: CreateProjectAssignment,
+        response: { 201: ProjectAssignment, ...errors(403, 404, 409) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await service.createAssignment(db, request.body)),
+  );
+
+  app.post(
+    '/bulk',
+    {
+      schema: {
+        tags,
+        summary: 'Assign a Dev user to many projects; skips those already assigned or with a Dev; returns those created',
+        querystring: BulkQuery,
+        body: BulkProjectIds,
+        response: { 200: Type.Array(ProjectAssignment), ...errors(403, 404) },
+      },
+    },
+    async (request) => service.createBulkAssignments(db, request.query.user_id, request.body),
+  );
+
+  app.get(
+    '/projects-by-org-email/:org_email',
+    {
+      schema: {
+        tags,
+        summary: "Projects whose owner's email has the same domain as this email, newest first",
+        params: OrgEmailParams,
+        querystring: Page,
+        response: { 200: Type.Array(Project) },
+      },
+    },
+    async (request) => service.projectsByOrgEmail(db, request.params.org_email, request.query),
+  );
+
+  app.get(
+    '/project/:project_id',
+    {
+      schema: {
+        tags,
+        summary: 'Assignments of a project, newest first',
+        params: ProjectIdParams,
+        querystring: Page,
+        response: { 200: Type.Array(ProjectAssignment), ...errors(404) },
+      },
+    },
+    async (request) => service.listAssignmentsOfProject(db, request.params.project_id, request.query),
+  );
+
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'List assignments, newest first',
+        querystring: Page,
+        response: { 200: Type.Array(ProjectAssignment) },
+      },
+    },
+    async (request) => service.listAssignments(db, request.query),
+  );
+
+  app.get(
+    '/user/:user_id',
+    {
+      schema: {
+        tags,
+        summary: 'Assignments of a user, newest first',
+        params: UserIdParams,
+        querystring: Page,
+        response: { 200: Type.Array(ProjectAssignment), ...errors(404) },
+      },
+    },
+    async (request) => service.listAssignmentsOfUser(db, request.params.user_id, request.query),
+  );
+
+  app.get(
+    '/:assignment_id',
+    {
+      schema: {
+        tags,
+        summary: 'Get an assignment',
+        params: AssignmentIdParams,
+        response: { 200: ProjectAssignment, ...errors(404) },
+      },
+    },
+    async (request) => service.getAssignment(db, request.params.assignment_id),
+  );
+
+  app.delete(
+    '/:assignment_id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete an assignment',
+        params: AssignmentIdParams,
+        response: { 204: { description: 'Deleted' }, ...errors(404) },
+      },
+    },
+    async (request, reply) => {
+      await service.deleteAssignment(db, request.params.assignment_id);
+      return reply.code(204).send();
+    },
+  );
+};

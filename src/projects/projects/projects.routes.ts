@@ -1,4 +1,59 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import type { Database } from '../../platform/db.ts';
+import { errors } from '../../platform/openapi.ts';
+import { Page } from '../../users/users.schemas.ts';
+import { CreateProject, Project, ProjectIdParams, UpdateProject } from './projects.schemas.ts';
+import * as service from './projects.service.ts';
 
-export const projectRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async () => {};
+export const projectRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
+  const tags = ['projects'];
+
+  app.post(
+    '/',
+    { schema: { tags, summary: 'Create a project', body: CreateProject, response: { 201: Project, ...errors(404) } } },
+    async (request, reply) => reply.code(201).send(await service.createProject(db, request.body)),
+  );
+
+  app.get(
+    '/',
+    { schema: { tags, summary: 'List projects, newest first', querystring: Page, response: { 200: Type.Array(Project) } } },
+    async (request) => service.listProjects(db, request.query),
+  );
+
+  app.get(
+    '/:project_id',
+    { schema: { tags, summary: 'Get a project', params: ProjectIdParams, response: { 200: Project, ...errors(404) } } },
+    async (request) => service.getProject(db, request.params.project_id),
+  );
+
+  app.patch(
+    '/:project_id',
+    {
+      schema: {
+        tags,
+        summary: 'Change a project (null clears a field)',
+        params: ProjectIdParams,
+        body: UpdateProject,
+        response: { 200: Project, ...errors(404) },
+      },
+    },
+    async (request) => service.updateProject(db, request.params.project_id, request.body),
+  );
+
+  app.delete(
+    '/:project_id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a project that has no assignments',
+        params: ProjectIdParams,
+        response: { 204: { description: 'Deleted' }, ...errors(404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await service.deleteProject(db, request.params.project_id);
+      return reply.code(204).send();
+    },
+  );
+};

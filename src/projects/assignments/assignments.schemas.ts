@@ -1,0 +1,48 @@
+import { Type } from 'typebox';
+import type { Static } from 'typebox';
+import { User, Uuid } from '../../users/users.schemas.ts';
+import { Project } from '../projects/projects.schemas.ts';
+
+const Timestamp = Type.String({ format: 'date-time' });
+
+/** The assignment object of the source document: the link, the user and the project in full. */
+export const ProjectAssignment = Type.Object(
+  {
+    assignment_id: Uuid,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    user_id: Uuid,
+    project_id: Uuid,
+    user: User,
+    project: Project,
+  },
+  { $id: 'ProjectAssignment' },
+);
+export type ProjectAssignment = Static<typeof ProjectAssignment>;
+
+export const CreateProjectAssignment = Type.Object(
+  {
+    user_id: { ...Uuid, description: 'ID of the user to assign' },
+    project_id: { ...Uuid, description: 'ID of the project' },
+  },
+  { additionalProperties: false },
+);
+export type CreateProjectAssignment = Static<typeof CreateProjectAssignment>;
+
+export const BulkQuery = Type.Object({ user_id: { ...Uuid, description: 'ID of the Dev user' } });
+export const BulkProjectIds = Type.Array(Uuid, {
+  minItems: 1,
+  maxItems: 1000,
+  description: 'project ids; a repeated id counts once',
+});
+
+export const AssignmentIdParams = Type.Object({ assignment_id: Uuid });
+export const ProjectIdParams = Type.Object({ project_id: Uuid });
+export const UserIdParams = Type.Object({ user_id: Uuid });
+export const OrgEmailParams = Type.Object({
+  org_email: Type.String({
+    format: 'email',
+    maxLength: 254,
+    description: "any email of the organization: projects whose owner's email has the same domain",
+  }),
+});

@@ -1,0 +1,41 @@
+import type { Database } from '../../platform/db.ts';
+import { isStillReferenced, problems } from '../../platform/problems.ts';
+import type { Page } from '../../users/users.schemas.ts';
+import type { CreateProject, Project, UpdateProject } from './projects.schemas.ts';
+import * as store from './projects.store.ts';
+
+// An unknown owner_user_id (404) and end before start (400) are the foreign key's and the check
+// constraint's answers, through the error handler: they hold on PATCH too, where only one of
+// the two dates may be sent.
+
+export function listProjects(db: Database, page: Page): Promise<Project[]> {
+  return store.listProjects(db, page);
+}
+
+export async function getProject(db: Database, projectId: string): Promise<Project> {
+  const project = await store.findProject(db, projectId);
+  if (!project) throw problems.projectNotFound(projectId);
+  return project;
+}
+
+export function createProject(db: Database, input: CreateProject): Promise<Project> {
+  return store.insertProject(db, input);
+}
+
+export async function updateProject(db: Database, projectId: string, input: UpdateProject): Promise<Project> {
+  const project = await store.updateProject(db, projectId, input);
+  if (!project) throw problems.projectNotFound(projectId);
+  return project;
+}
+
+/** Never cascades: a project with assignments stays (409). */
+export async function deleteProject(db: Database, projectId: string): Promise<void> {
+  let deleted: boolean;
+  try {
+    deleted = await store.deleteProject(db, projectId);
+  } catch (error) {
+    if (isStillReferenced(error)) throw problems.projectHasAssignments();
+    throw error;
+  }
+  if (!deleted) throw problems.projectNotFound(projectId);
+}

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { adminToken, onPostgres, testApp } from '../support/app.ts';
+import type { TestApp } from '../support/app.ts';
+import { createUser, organization, ownedProject } from './fixtures.ts';
+import type { AssignmentBody } from './fixtures.ts';
+
+// Two replicas behind real sockets. On PostgreSQL each has its own pool, so the requests race
+// inside the server; PGlite is one connection per process, so there both share one database.
+let a: TestApp;
+let b: TestApp;
+let urls: string[];
+let token: string;
+
+beforeAll(async () => {
+  a = await testApp();
+  b = onPostgres ? await testApp() : await testApp({ database: a.database });
+  urls = [await a.app.listen({ port: 0, host: '127.0.0.1' }), await b.app.listen({ port: 0, host: '127.0.0.1' })];
+  token = await adminToken();
+});
+afterAll(async () => {
+  await b.close();
+  await a.close();
+});
+
+interface Outcome {
+  status: number;
+  body: { type?: string } & Partial<AssignmentBody>;
+}
+
+/** Sends the request to replica i % 2, over HTTP. */
+async function post(i: number, path: string, body: unknown): Promise<Outcome> {
+  const response = await fetch(`${urls[i % 2]}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Outcome['body'] };
+}
+
+function tally(outcomes: Outcome[]) {
+  return {
+    created: outcomes.filter((o) => o.status === 201),
+    conflicts: outcomes.filter((o) => o.status === 409),
+    others: outcomes.filter((o) => o.status !== 201 && o.status !== 409).map((o) => `${o.status} ${o.body.type}`),
+  };
+}
+
+async function assignmentsOf(projectId: string): Promise<AssignmentBody[]> {
+  return (await a.request('GET', `/api/v1/assignments/project/${projectId}`)).json();
+}
+
+it('of 24 Devs of one organization assigned at once to one project, across two replicas, exactly one is 201', async () => {
+  const domain = organization();
+  const project = await ownedProject(a, domain);
+  const devs = await Promise.all(Array.from({ length: 24 }, () => createUser(a, { role: ['Dev'], domain })));
+
+  const outcomes = await Promise.all(
+    devs.map((dev, i) => post(i, '/api/v1/assignments/', { user_id: dev.user_id, project_id: project.project_id })),
+  );
+  const { created, conflicts, others } = tally(outcomes);
+  expect(others).toEqual([]);
+  expect(created).toHaveLength(1);
+  expect(conflicts).toHaveLength(23);
+  for (const conflict of conflicts) expect(conflict.body.type).toBe('/problems/project-limit-reached');
+  const stored = await assignmentsOf(project.project_id);
+  expect(stored.map((x) => x.assignment_id)).toEqual([created[0]!.body.assignment_id]);
+});
+
+it('of 24 Employees assigned at once to one project, across two replicas, exactly one is 201', async () => {
+  const project = await ownedProject(a, organization());
+  const employees = await Promise.all(Array.from({ length: 24 }, () => createUser(a, { role: ['Employee'] })));
+
+  const outcomes = await Promise.all(
+    employees.map((e, i) => post(i, '/api/v1/assignments/', { user_id: e.user_id, project_id: project.project_id })),
+  );
+  const { created, conflicts, others } = tally(outcomes);
+  expect(others).toEqual([]);
+  expect(created).toHaveLength(1);
+  expect(conflicts).toHaveLength(23);
+  for (const conflict of conflicts) expect(conflict.body.type).toBe('/problems/project-limit-reached');
+  expect(await assignmentsOf(project.project_id)).toHaveLength(1);
+});
+
+it('Devs and Employees racing for one project: one of each wins', async () => {
+  const domain = organization();
+  const project = await ownedProject(a, domain);
+  const users = await Promise.all(
+    Array.from({ length: 24 }, (_, i) => createUser(a, { role: [i % 2 ? 'Dev' : 'Employee'], domain })),
+  );
+  const outcomes = await Promise.all(
+    users.map((u, i) => post(i, '/api/v1/assignments/', { user_id: u.user_id, project_id: project.project_id })),
+  );
+  const { created, conflicts, others } = tally(outcomes);
+  expect(others).toEqual([]);
+  expect(created).toHaveLength(2);
+  expect(conflicts).toHaveLength(22);
+  const roles = created.map((o) => o.body.user!.role[0]).sort();
+  expect(roles).toEqual(['Dev', 'Employee']);
+});
+
+it('20 identical creates of one pair at once: one 201, the rest 409 already assigned', async () => {
+  const domain = organization();
+  const project = await ownedProject(a, domain);
+  const dev = await createUser(a, { role: ['Dev'], domain });
+  const outcomes = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => post(i, '/api/v1/assignments/', { user_id: dev.user_id, project_id: project.project_id })),
+  );
+  const { created, conflicts, others } = tally(outcomes);
+  expect(others).toEqual([]);
+  expect(created).toHaveLength(1);
+  expect(conflicts).toHaveLength(19);
+  for (const conflict of conflicts) expect(conflict.body.type).toBe('/problems/already-assigned');
+  expect(await assignmentsOf(project.project_id)).toHaveLength(1);
+});
+
+it('12 Devs bulk-assigning the same 6 projects in different orders at once: every project gets exactly one Dev', async () => {
+  const domain = organization();
+  const projects = await Promise.all(Array.from({ length: 6 }, () => ownedProject(a, domain)));
+  const devs = await Promise.all(Array.from({ length: 12 }, () => createUser(a, { role: ['Dev'], domain })));
+  const ids = projects.map((p) => p.project_id);
+
+  const outcomes = await Promise.all(
+    devs.map((dev, i) => {
+      // Each Dev lists the projects in another rotation, reversed for every other one.
+      const rotated = [...ids.slice(i % ids.length), ...ids.slice(0, i % ids.length)];
+      return fetch(`${urls[i % 2]}/api/v1/assignments/bulk?user_id=${dev.user_id}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(i % 2 ? rotated.reverse() : rotated),
+      });
+    }),
+  );
+  expect(outcomes.map((o) => o.status)).toEqual(devs.map(() => 200));
+  const created = (await Promise.all(outcomes.map((o) => o.json() as Promise<AssignmentBody[]>))).flat();
+  expect(created.map((x) => x.project_id).sort()).toEqual([...ids].sort());
+  for (const project of projects) expect(await assignmentsOf(project.project_id)).toHaveLength(1);
+});
