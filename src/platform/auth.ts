@@ -61,7 +61,9 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
         if (alg === 'HS256' && secret) {
           ({ payload } = await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] }));
         } else if (alg && ASYMMETRIC_ALGORITHMS.includes(alg) && jwks) {
-          ({ payload } = await jwtVerify(token, jwks, { ...options, algorithms: ASYMMETRIC_ALGORITHMS }));
+          ({ payload } = await jwtVerify(token, jwks, { ...options, algorithms: ASYMMETRIC_ALGORITHMS }).catch(
+            providerUnreachable,
+          ));
         } else {
           throw problems.unauthorized(`tokens signed with ${alg ?? 'no algorithm'} are not accepted here`);
         }
@@ -73,6 +75,15 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
       }
     },
   };
+}
+
+/**
+ * jose reports a JWKS that answers badly or too slowly as its own errors, but a refused connection
+ * as fetch's TypeError. Either way the token cannot be checked, so it is not accepted: 401, not 500.
+ */
+function providerUnreachable(error: unknown): never {
+  if (error instanceof joseErrors.JOSEError) throw error;
+  throw problems.unauthorized("the token could not be verified: the identity provider's keys could not be fetched");
 }
 
 function describeJoseError(error: joseErrors.JOSEError): string {

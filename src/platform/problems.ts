@@ -40,6 +40,7 @@ export const problems = {
   // Input
   invalidCursor: () => badRequest('invalid-cursor', 'cursor is not one this server returned'),
   invalidValue: () => badRequest('invalid-value', 'a value is out of the range the database accepts'),
+  invalidText: () => badRequest('invalid-text', 'text cannot contain the NUL character (\\u0000)'),
 
   // Fleet
   vehicleNotFound: (id: number) => notFound('vehicle-not-found', `vehicle ${id} does not exist`),
@@ -153,7 +154,11 @@ export function problemFromDatabase(error: unknown): Problem | undefined {
     case '22003': // numeric_value_out_of_range
     case '22007': // invalid_datetime_format
     case '22008': // datetime_field_overflow
+    case '22009': // invalid_time_zone_displacement_value
       return problems.invalidValue();
+    case '22021': // character_not_in_repertoire: JSON allows "\u0000" in a string, PostgreSQL text does not
+    case '22P05': // untranslatable_character
+      return problems.invalidText();
     case '40001': // serialization_failure
     case '40P01': // deadlock_detected
       return conflict('concurrent-change', 'a concurrent change got in the way; retry the request');

@@ -31,14 +31,14 @@ export const loginRoutes: FastifyPluginAsyncTypebox<LoginOptions> = async (app, 
       if (!jwtSecret) throw problems.loginUnavailable();
       const wait = throttle.retryAfter(request.ip);
       if (wait > 0) throw problems.tooManyLoginAttempts(wait);
+      // Counted as a failure before the slow password check, in the same tick as the check above,
+      // and cleared on success: otherwise any number of concurrent guesses would all pass it.
+      throttle.recordFailure(request.ip);
 
       const found = await findUserForLogin(db, request.body.email);
       const passwordMatches = await verifyPassword(request.body.password, found?.passwordHash);
       // One answer for an unknown email, a wrong password and an inactive user: nothing to enumerate.
-      if (!found || !passwordMatches || found.user.status !== 'active') {
-        throttle.recordFailure(request.ip);
-        throw problems.invalidCredentials();
-      }
+      if (!found || !passwordMatches || found.user.status !== 'active') throw problems.invalidCredentials();
       throttle.recordSuccess(request.ip);
 
       const { token, expiresAt } = await issueToken(jwtSecret, {

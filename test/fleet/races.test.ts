@@ -1,0 +1,172 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/platform/db.ts';
+import { adminToken, onPostgres, testApp, unique } from '../support/app.ts';
+import type { TestApp } from '../support/app.ts';
+import { createTechnician, createVehicle } from '../support/fleet.ts';
+import type { Assignment } from '../support/fleet.ts';
+
+/**
+ * Races over real sockets, so that requests truly interleave. On PostgreSQL they are spread over
+ * two app instances, each with its own connection pool — two replicas of the server on one
+ * database. PGlite belongs to one process, so there the same races run within one instance.
+ */
+const CONCURRENCY = 20;
+
+let instances: TestApp[] = [];
+let origins: string[] = [];
+let token: string;
+
+beforeAll(async () => {
+  instances = onPostgres ? [await testApp(), await testApp()] : [await testApp()];
+  origins = await Promise.all(instances.map((instance) => instance.app.listen({ port: 0, host: '127.0.0.1' })));
+  token = await adminToken(`racer-${unique()}`);
+});
+afterAll(async () => {
+  for (const instance of instances) await instance.close();
+});
+
+const t = () => instances[0]!;
+
+interface Outcome {
+  status: number;
+  body: string;
+  instance: number;
+}
+
+/** Sends the i-th request to instance i mod n, all at once, and waits for every answer. */
+function race(count: number, request: (i: number) => { method: string; path: string; body?: unknown }): Promise<Outcome[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const { method, path, body } = request(i);
+      const instance = i % origins.length;
+      const response = await fetch(`${origins[instance]}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, body: await response.text(), instance };
+    }),
+  );
+}
+
+function tally(outcomes: Outcome[]): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const { status } of outcomes) counts[status] = (counts[status] ?? 0) + 1;
+  return counts;
+}
+
+async function activeCount(column: 'vehicle_id' | 'technician_id', id: number): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
+    t().database.db,
+    sql`select count(*)::int as n from assignments where ${sql.identifier(column)} = ${id} and status = 'active'`,
+  );
+  return row!.n;
+}
+
+describe(`races (${onPostgres ? 'two instances on one PostgreSQL' : 'one instance on PGlite'})`, () => {
+  it(`of ${CONCURRENCY} concurrent assignments of one vehicle exactly one is 201, the rest 409`, async () => {
+    const vehicle = await createVehicle(t());
+    const technicians = await Promise.all(Array.from({ length: CONCURRENCY }, () => createTechnician(t())));
+    const outcomes = await race(CONCURRENCY, (i) => ({
+      method: 'POST',
+      path: '/api/admin/assignments',
+      body: { vehicleId: vehicle.id, technicianId: technicians[i]!.id },
+    }));
+
+    expect(tally(outcomes)).toEqual({ 201: 1, 409: CONCURRENCY - 1 });
+    for (const loser of outcomes.filter((o) => o.status === 409)) {
+      expect(JSON.parse(loser.body)).toMatchObject({ status: 409, detail: expect.stringContaining(`vehicle ${vehicle.id}`) });
+    }
+    expect(await activeCount('vehicle_id', vehicle.id)).toBe(1);
+    // Every instance (replica) answered some of the contested requests.
+    expect(new Set(outcomes.filter((o) => o.status === 409).map((o) => o.instance)).size).toBe(onPostgres ? 2 : 1);
+    const winner = JSON.parse(outcomes.find((o) => o.status === 201)!.body) as { assignment: Assignment };
+    const busy = await t().request('GET', '/api/admin/technicians?available=false');
+    const busyIds = busy.json<{ technicians: { id: number }[] }>().technicians.map((x) => x.id);
+    expect(technicians.filter((x) => busyIds.includes(x.id)).map((x) => x.id)).toEqual([winner.assignment.technicianId]);
+  });
+
+  it(`of ${CONCURRENCY} concurrent assignments of one technician exactly one is 201, the rest 409`, async () => {
+    const technician = await createTechnician(t());
+    const vehicles = await Promise.all(Array.from({ length: CONCURRENCY }, () => createVehicle(t())));
+    const outcomes = await race(CONCURRENCY, (i) => ({
+      method: 'POST',
+      path: '/api/admin/assignments',
+      body: { vehicleId: vehicles[i]!.id, technicianId: technician.id },
+    }));
+
+    expect(tally(outcomes)).toEqual({ 201: 1, 409: CONCURRENCY - 1 });
+    for (const loser of outcomes.filter((o) => o.status === 409)) {
+      expect(JSON.parse(loser.body)).toMatchObject({ detail: expect.stringContaining(`technician ${technician.id}`) });
+    }
+    expect(await activeCount('technician_id', technician.id)).toBe(1);
+  });
+
+  it(`of ${CONCURRENCY} concurrent returns of one assignment exactly one is 200, the rest 409`, async () => {
+    const [vehicle, technician] = await Promise.all([createVehicle(t()), createTechnician(t())]);
+    const created = await t().request('POST', '/api/admin/assignments', { vehicleId: vehicle.id, technicianId: technician.id });
+    const { assignment } = created.json<{ assignment: Assignment }>();
+    const outcomes = await race(CONCURRENCY, () => ({ method: 'PATCH', path: `/api/admin/assignments/${assignment.id}/return` }));
+
+    expect(tally(outcomes)).toEqual({ 200: 1, 409: CONCURRENCY - 1 });
+    const winner = JSON.parse(outcomes.find((o) => o.status === 200)!.body) as { assignment: Assignment };
+    const stored = (await t().request('GET', `/api/admin/assignments/${assignment.id}`)).json<{ assignment: Assignment }>();
+    expect(stored.assignment).toEqual(winner.assignment);
+    expect(await activeCount('vehicle_id', vehicle.id)).toBe(0);
+  });
+
+  it('concurrent assignments whose vehicles and technicians overlap never leave two actives on either', async () => {
+    // A 4 × 5 grid: every vehicle wanted by every technician at once.
+    const vehicles = await Promise.all(Array.from({ length: 4 }, () => createVehicle(t())));
+    const technicians = await Promise.all(Array.from({ length: 5 }, () => createTechnician(t())));
+    const pairs = vehicles.flatMap((v) => technicians.map((c) => ({ vehicleId: v.id, technicianId: c.id })));
+    const outcomes = await race(pairs.length, (i) => ({ method: 'POST', path: '/api/admin/assignments', body: pairs[i] }));
+
+    const counts = tally(outcomes);
+    expect((counts[201] ?? 0) + (counts[409] ?? 0)).toBe(pairs.length);
+    expect(counts[201]).toBeGreaterThanOrEqual(1);
+    expect(counts[201]).toBeLessThanOrEqual(vehicles.length);
+    for (const v of vehicles) expect(await activeCount('vehicle_id', v.id)).toBeLessThanOrEqual(1);
+    for (const c of technicians) expect(await activeCount('technician_id', c.id)).toBeLessThanOrEqual(1);
+  });
+
+  it('concurrent deletes and assignments of one vehicle: either it is deleted and nobody got it, or it is assigned and stays', async () => {
+    const vehicle = await createVehicle(t());
+    const technicians = await Promise.all(Array.from({ length: 10 }, () => createTechnician(t())));
+    const outcomes = await race(12, (i) =>
+      i % 6 === 5
+        ? { method: 'DELETE', path: `/api/admin/vehicles/${vehicle.id}` }
+        : { method: 'POST', path: '/api/admin/assignments', body: { vehicleId: vehicle.id, technicianId: technicians[i - Math.floor(i / 6)]!.id } },
+    );
+
+    const deletes = outcomes.filter((_, i) => i % 6 === 5).map((o) => o.status);
+    const creates = outcomes.filter((_, i) => i % 6 !== 5).map((o) => o.status);
+    expect(outcomes.every((o) => o.status < 500)).toBe(true);
+    const assigned = creates.filter((s) => s === 201).length;
+    expect(assigned).toBeLessThanOrEqual(1);
+    if (assigned === 1) {
+      // Assigned first: every delete is refused while the assignment is active.
+      expect(deletes).toEqual([409, 409]);
+      expect(creates.filter((s) => s !== 201).every((s) => s === 409)).toBe(true);
+      expect((await t().request('GET', `/api/admin/vehicles/${vehicle.id}`)).statusCode).toBe(200);
+    } else {
+      // Deleted first: nobody can have it, and only one delete found it.
+      expect(deletes.sort()).toEqual([204, 404]);
+      expect(creates.every((s) => s === 404)).toBe(true);
+      expect((await t().request('GET', `/api/admin/vehicles/${vehicle.id}`)).statusCode).toBe(404);
+    }
+  });
+
+  it(`of ${CONCURRENCY} concurrent creates of vehicles with one plate exactly one is 201, the rest 409`, async () => {
+    const plateNumber = `RACE-${unique()}`;
+    const outcomes = await race(CONCURRENCY, (i) => ({
+      method: 'POST',
+      path: '/api/admin/vehicles',
+      body: { plateNumber: i % 2 ? plateNumber : plateNumber.toLowerCase() },
+    }));
+    expect(tally(outcomes)).toEqual({ 201: 1, 409: CONCURRENCY - 1 });
+    const listed = (await t().request('GET', '/api/admin/vehicles')).json<{ vehicles: { plateNumber: string }[] }>();
+    expect(listed.vehicles.filter((v) => v.plateNumber.toLowerCase() === plateNumber.toLowerCase())).toHaveLength(1);
+  });
+});
