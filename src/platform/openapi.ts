@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { ProblemSchema } from './problems.ts';
+import { bodyDefaultsToEmpty } from './validation.ts';
 
 const problemResponse = (description: string) => ({
   description,
@@ -31,6 +32,24 @@ const DESCRIPTIONS: Record<number, string> = {
   503: 'Not available on this server',
 };
 
+// Marks, through the generated document, the operations whose body may be left out.
+const OPTIONAL_BODY = 'x-optional-body';
+
+interface OpenApiDocument {
+  paths?: Record<string, Record<string, { requestBody?: { required?: boolean }; [OPTIONAL_BODY]?: boolean }>>;
+}
+
+function markOptionalBodies(document: OpenApiDocument): OpenApiDocument {
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      if (!operation[OPTIONAL_BODY]) continue;
+      delete operation[OPTIONAL_BODY];
+      if (operation.requestBody) operation.requestBody.required = false;
+    }
+  }
+  return document;
+}
+
 const isProtected = (url: string) => url.startsWith('/api/admin') || url.startsWith('/api/v1');
 
 /**
@@ -47,6 +66,7 @@ function addSharedResponses(route: RouteOptions): void {
   };
   if (schema.body || schema.querystring || schema.params) add(400);
   if (schema.body) add(413);
+  if ([route.preValidation].flat().includes(bodyDefaultsToEmpty)) schema[OPTIONAL_BODY] = true;
   if (isProtected(route.url)) {
     add(401);
     add(403);
@@ -81,6 +101,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'service', description: 'Health, readiness, metrics' },
       ],
     },
+    transformObject: (document) =>
+      'openapiObject' in document ? markOptionalBodies(document.openapiObject as OpenApiDocument) : document.swaggerObject,
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

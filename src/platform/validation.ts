@@ -1,5 +1,5 @@
 import { Ajv } from 'ajv';
-import type { Options } from 'ajv';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 
@@ -27,8 +27,38 @@ export function installValidators(app: FastifyInstance): void {
   const forBody = ajv({ coerceTypes: false });
   const forText = ajv({ coerceTypes: 'array' });
   app.setValidatorCompiler<FastifySchema>(({ schema, httpPart }) =>
-    (httpPart === 'body' ? forBody : forText).compile(schema as object),
+    httpPart === 'body' ? forBody.compile(schema as object) : withDecimalIntegers(schema, forText.compile(schema as object)),
   );
+}
+
+const DECIMAL_INTEGER = /^-?[0-9]+$/;
+
+interface ObjectSchema {
+  properties?: Record<string, { type?: unknown }>;
+}
+
+/**
+ * Ajv coerces text to a number the way JavaScript does, so `0x10`, `1e2` and ` 5` would all pass
+ * as integers. An id or a limit in a path or query string is written in decimal digits only.
+ */
+function withDecimalIntegers(schema: unknown, validate: ValidateFunction): ValidateFunction {
+  const integers = Object.entries((schema as ObjectSchema).properties ?? {})
+    .filter(([, property]) => property.type === 'integer')
+    .map(([name]) => name);
+  if (integers.length === 0) return validate;
+  const strict = ((data: Record<string, unknown> | undefined) => {
+    const malformed = integers.filter((name) => typeof data?.[name] === 'string' && !DECIMAL_INTEGER.test(data[name] as string));
+    if (malformed.length > 0) {
+      strict.errors = malformed.map(
+        (name): ErrorObject => ({ instancePath: `/${name}`, schemaPath: '', keyword: 'type', params: { type: 'integer' }, message: 'must be integer' }),
+      );
+      return false;
+    }
+    const valid = validate(data);
+    strict.errors = validate.errors;
+    return valid;
+  }) as ValidateFunction;
+  return strict;
 }
 
 /**

@@ -437,6 +437,8 @@ describe('GET /api/admin/assignments', () => {
   it.each([
     ['limit=0', '/query/limit'],
     ['limit=1001', '/query/limit'],
+    ['limit=1e1', '/query/limit'],
+    ['limit=0x10', '/query/limit'],
     ['limit=-1', '/query/limit'],
     ['limit=ten', '/query/limit'],
     ['limit=2.5', '/query/limit'],

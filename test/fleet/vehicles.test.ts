@@ -167,7 +167,7 @@ describe('GET /api/admin/vehicles/:id', () => {
     expect(error.detail).toContain(String(MISSING_ID));
   });
 
-  it.each(['abc', '0', '-1', '1.5', '1e3x', '2147483648'])('the id %s is 400', async (id) => {
+  it.each(['abc', '0', '-1', '1.5', '1e3x', '2147483648', '0x10', '1e2', '%205'])('the id %s is 400', async (id) => {
     const error = problem(await t.request('GET', `/api/admin/vehicles/${id}`), 400);
     expect(error.errors?.[0]?.path).toBe('/path/id');
   });

@@ -181,6 +181,13 @@ describe('GET /openapi.json', () => {
     expect(resolve(vehicle).properties?.plateNumber?.maxLength).toBe(32);
   });
 
+  it('marks the body of PATCH …/return optional and the others required', () => {
+    const returnBody = doc.paths['/api/admin/assignments/{id}/return']!.patch!.requestBody as { required?: boolean };
+    expect(returnBody.required).toBe(false);
+    expect((doc.paths['/api/admin/assignments']!.post!.requestBody as { required?: boolean }).required).toBe(true);
+    expect(JSON.stringify(doc)).not.toContain('x-optional-body');
+  });
+
   it('describes errors as problem+json', () => {
     const conflict = doc.paths['/api/admin/assignments']?.post?.responses['409'] as { content: Record<string, unknown> };
     expect(Object.keys(conflict.content)).toEqual(['application/problem+json']);
