@@ -22,15 +22,15 @@ export interface AppOptions {
   database: DatabaseHandle;
   /** The HS256 key in force: JWT_SECRET, or the one kept in DATA_DIR; undefined for JWKS only. */
   jwtSecret: string | undefined;
-  /** false silences request logs (tests); otherwise pino JSON at config.logLevel. */
-  logger?: boolean;
+  /** false silences request logs (tests); a stream receives them instead of stdout; default stdout. */
+  logger?: boolean | { write(line: string): void };
 }
 
 export type App = FastifyInstance;
 
 export async function buildApp({ config, database, jwtSecret, logger = true }: AppOptions): Promise<App> {
   const app = Fastify({
-    logger: logger ? loggerOptions(config.logLevel) : false,
+    logger: logger === false ? false : loggerOptions(config.logLevel, logger === true ? undefined : logger),
     genReqId: requestId,
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true },

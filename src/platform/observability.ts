@@ -16,9 +16,10 @@ export function requestId(request: IncomingMessage): string {
 // Query values that look like credentials are blanked before a URL reaches a log line.
 const SECRET_QUERY = /([?&][^=&]*(?:token|password|secret|key)[^=&]*=)[^&]*/gi;
 
-export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+export function loggerOptions(level: string, stream?: { write(line: string): void }): FastifyServerOptions['logger'] {
   return {
     level,
+    ...(stream ? { stream } : {}),
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'password', '*.password', 'token', '*.token'],
       censor: '[redacted]',
