@@ -20,17 +20,21 @@ export async function getUser(db: Database, userId: string): Promise<User> {
   return user;
 }
 
-/** A duplicate email (ignoring case) is the unique index's 409, through the error handler. */
+/**
+ * A duplicate email (ignoring case) is the unique index's 409, through the error handler. Every
+ * change is one transaction, the unit a later audit entry joins; the slow hash is made before it.
+ */
 export async function createUser(db: Database, input: CreateUser): Promise<User> {
-  return store.insertUser(db, {
+  const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
+  return db.transaction((tx) => store.insertUser(tx, {
     email: input.email,
     firstName: input.first_name,
     lastName: input.last_name,
     role: input.role,
     status: input.status,
     isEmailVerified: input.is_email_verified,
-    passwordHash: input.password === undefined ? undefined : await hashPassword(input.password),
-  });
+    passwordHash,
+  }));
 }
 
 export async function updateUser(db: Database, userId: string, input: UpdateUser): Promise<User> {
@@ -43,15 +47,19 @@ export async function updateUser(db: Database, userId: string, input: UpdateUser
     isEmailVerified: input.is_email_verified,
   };
   if (input.password !== undefined) changes.passwordHash = input.password === null ? null : await hashPassword(input.password);
-  const user = await store.updateUser(db, userId, changes);
-  if (!user) throw problems.userNotFound(userId);
-  return user;
+  return db.transaction(async (tx) => {
+    const user = await store.updateUser(tx, userId, changes);
+    if (!user) throw problems.userNotFound(userId);
+    return user;
+  });
 }
 
 /** Never cascades: a user who is assigned to, or owns, a project stays (409). */
 export async function deleteUser(db: Database, userId: string): Promise<void> {
   try {
-    if (!(await store.deleteUser(db, userId))) throw problems.userNotFound(userId);
+    await db.transaction(async (tx) => {
+      if (!(await store.deleteUser(tx, userId))) throw problems.userNotFound(userId);
+    });
   } catch (error) {
     if (isStillReferenced(error)) throw problems.userHasAssignments();
     throw error;

@@ -113,6 +113,8 @@ export async function getAssignment(db: Database, assignmentId: string): Promise
   return assignment;
 }
 
-export async function deleteAssignment(db: Database, assignmentId: string): Promise<void> {
-  if (!(await store.deleteAssignment(db, assignmentId))) throw problems.projectAssignmentNotFound(assignmentId);
+export function deleteAssignment(db: Database, assignmentId: string): Promise<void> {
+  return db.transaction(async (tx) => {
+    if (!(await store.deleteAssignment(tx, assignmentId))) throw problems.projectAssignmentNotFound(assignmentId);
+  });
 }

@@ -18,24 +18,28 @@ export async function getProject(db: Database, projectId: string): Promise<Proje
   return project;
 }
 
+// Every change is one transaction, the unit a later audit entry joins.
+
 export function createProject(db: Database, input: CreateProject): Promise<Project> {
-  return store.insertProject(db, input);
+  return db.transaction((tx) => store.insertProject(tx, input));
 }
 
-export async function updateProject(db: Database, projectId: string, input: UpdateProject): Promise<Project> {
-  const project = await store.updateProject(db, projectId, input);
-  if (!project) throw problems.projectNotFound(projectId);
-  return project;
+export function updateProject(db: Database, projectId: string, input: UpdateProject): Promise<Project> {
+  return db.transaction(async (tx) => {
+    const project = await store.updateProject(tx, projectId, input);
+    if (!project) throw problems.projectNotFound(projectId);
+    return project;
+  });
 }
 
 /** Never cascades: a project with assignments stays (409). */
 export async function deleteProject(db: Database, projectId: string): Promise<void> {
-  let deleted: boolean;
   try {
-    deleted = await store.deleteProject(db, projectId);
+    await db.transaction(async (tx) => {
+      if (!(await store.deleteProject(tx, projectId))) throw problems.projectNotFound(projectId);
+    });
   } catch (error) {
     if (isStillReferenced(error)) throw problems.projectHasAssignments();
     throw error;
   }
-  if (!deleted) throw problems.projectNotFound(projectId);
 }
