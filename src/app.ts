@@ -51,8 +51,9 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
     parseJson(request, body as string, done);
   });
 
-  registerObservability(app, database.ping);
+  // The document sees only the routes registered after it, so it comes first.
   await registerOpenApi(app);
+  registerObservability(app, database.ping);
 
   const db = database.db;
   const verifier = createTokenVerifier({ ...config, jwtSecret });

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { Type } from 'typebox';
+import { errors } from './openapi.ts';
 import { sendProblem } from './problems.ts';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -67,7 +68,7 @@ export function registerObservability(app: FastifyInstance, ping: () => Promise<
   }));
   app.get(
     '/readyz',
-    { schema: { tags: ['service'], summary: 'The database answers', response: { 200: Status } } },
+    { schema: { tags: ['service'], summary: 'The database answers', response: { 200: Status, ...errors(503) } } },
     async (request, reply) => {
       try {
         await ping();
@@ -83,7 +84,10 @@ export function registerObservability(app: FastifyInstance, ping: () => Promise<
       }
     },
   );
-  app.get('/metrics', { schema: { tags: ['service'], summary: 'Prometheus metrics', hide: true } }, async (_request, reply) => {
+  const metricsResponse = {
+    200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: Type.String() } } },
+  };
+  app.get('/metrics', { schema: { tags: ['service'], summary: 'Prometheus metrics', response: metricsResponse } }, async (_request, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
   });

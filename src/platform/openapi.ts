@@ -29,7 +29,7 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict with the current state',
   429: 'Too many failed attempts',
-  503: 'Not available on this server',
+  503: 'Not available now, or not on this server',
 };
 
 // Marks, through the generated document, the operations whose body may be left out.
@@ -105,7 +105,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       'openapiObject' in document ? markOptionalBodies(document.openapiObject as OpenApiDocument) : document.swaggerObject,
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { tags: ['service'], summary: 'This document' } }, async () => app.swagger());
   // Served from the installed package: no CDN, so it works on a closed network.
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } as object });
 }

@@ -123,8 +123,10 @@ describe('GET /openapi.json', () => {
     expect(doc.openapi).toMatch(/^3\.1\./);
   });
 
-  it('documents every /api route the server serves', () => {
-    const served = routesOf(t.app).filter((r) => r.url.startsWith('/api/') && r.method !== 'HEAD');
+  it('documents every /api route and every service endpoint the server serves', () => {
+    const service = ['/healthz', '/readyz', '/metrics', '/openapi.json'];
+    const served = routesOf(t.app).filter((r) => (r.url.startsWith('/api/') || service.includes(r.url)) && r.method !== 'HEAD');
+    expect(served.filter((r) => service.includes(r.url))).toHaveLength(4);
     expect(served.length).toBeGreaterThanOrEqual(14);
     const documented = new Set(
       Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${openApiPath(path)}`)),
