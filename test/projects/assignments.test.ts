@@ -12,8 +12,8 @@ import {
   organization,
   ownedProject,
   sortedKeys,
-} from './fixtures.ts';
-import type { AssignmentBody, ProjectBody } from './fixtures.ts';
+} from '../support/projects.ts';
+import type { AssignmentBody, ProjectBody } from '../support/projects.ts';
 
 let t: TestApp;
 beforeAll(async () => {

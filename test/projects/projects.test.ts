@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, unique } from '../support/app.ts';
 import type { TestApp } from '../support/app.ts';
-import { NO_SUCH_ID, PROJECT_KEYS, assign, createProject, createUser, organization, sortedKeys } from './fixtures.ts';
-import type { ProjectBody } from './fixtures.ts';
+import { NO_SUCH_ID, PROJECT_KEYS, assign, createProject, createUser, organization, sortedKeys } from '../support/projects.ts';
+import type { ProjectBody } from '../support/projects.ts';
 
 let t: TestApp;
 beforeAll(async () => {

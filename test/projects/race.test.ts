@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { adminToken, onPostgres, testApp } from '../support/app.ts';
 import type { TestApp } from '../support/app.ts';
-import { createUser, organization, ownedProject } from './fixtures.ts';
-import type { AssignmentBody } from './fixtures.ts';
+import { createUser, organization, ownedProject } from '../support/projects.ts';
+import type { AssignmentBody } from '../support/projects.ts';
 
 // Two replicas behind real sockets. On PostgreSQL each has its own pool, so the requests race
 // inside the server; PGlite is one connection per process, so there both share one database.

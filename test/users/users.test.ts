@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, unique } from '../support/app.ts';
 import type { TestApp } from '../support/app.ts';
-import { NO_SUCH_ID, USER_KEYS, assign, createProject, sortedKeys } from '../projects/fixtures.ts';
-import type { UserBody } from '../projects/fixtures.ts';
+import { NO_SUCH_ID, USER_KEYS, assign, createProject, sortedKeys } from '../support/projects.ts';
+import type { UserBody } from '../support/projects.ts';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import { unique } from '../support/app.ts';
-import type { TestApp } from '../support/app.ts';
+import { unique } from './app.ts';
+import type { TestApp } from './app.ts';
 
 export type Role = 'Admin' | 'Employee' | 'Dev';
 
