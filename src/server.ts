@@ -5,6 +5,8 @@ import { openDatabase } from './platform/db.ts';
 import { resolveJwtSecret } from './platform/secret.ts';
 import { bootstrapAdministrator } from './users/bootstrap.ts';
 
+const SHUTDOWN_GRACE_MS = 10_000;
+
 function fail(message: string): never {
   process.stderr.write(`allot: ${message}\n`);
   process.exit(1);
@@ -32,8 +34,14 @@ async function main() {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down: finishing requests in flight');
+    // A keep-alive connection that was busy when close() began turns idle only after its answer;
+    // sweep such connections as they go idle, and cut the rest after a grace period.
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+    const deadline = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
     try {
       await app.close();
+      clearInterval(sweep);
+      clearTimeout(deadline);
       await database.close();
     } finally {
       releaseDataDir();

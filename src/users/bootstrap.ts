@@ -1,10 +1,16 @@
-import { randomBytes } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { Config } from '../config.ts';
 import type { Database } from '../platform/db.ts';
 import { hashPassword } from './passwords.ts';
 import { anyAdministrator, insertAdministratorIfAbsent, upsertAdministrator } from './users.store.ts';
 
 const GENERATED_ADMIN_EMAIL = 'admin@localhost';
+// Letters and digits only, so the password survives being pasted into a shell or a JSON string.
+const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+
+function generatePassword(length = 24): string {
+  return Array.from({ length }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
+}
 
 /**
  * ADMIN_EMAIL/ADMIN_PASSWORD create that administrator or reset their password at every start.
@@ -17,7 +23,7 @@ export async function bootstrapAdministrator(db: Database, config: Config, baseU
     return [];
   }
   if (await anyAdministrator(db)) return [];
-  const password = randomBytes(18).toString('base64url');
+  const password = generatePassword();
   if (!(await insertAdministratorIfAbsent(db, GENERATED_ADMIN_EMAIL, await hashPassword(password)))) return [];
   return [
     `Created the administrator ${GENERATED_ADMIN_EMAIL} with the password ${password}`,

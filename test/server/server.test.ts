@@ -101,3 +101,17 @@ describe('refusing to start insecurely', () => {
     expect(server.output()).toContain('at least 32 bytes');
   });
 });
+
+describe.runIf(!onPostgres)('shutting down', () => {
+  it('on SIGTERM a request in flight still gets its answer, then the process exits 0', async () => {
+    const env = { DATA_DIR: dataDir(), ADMIN_EMAIL: 'drain@example.com', ADMIN_PASSWORD: 'correct horse battery' };
+    const server = await startServer(env);
+    await waitUntilReady(server);
+    // A sign-in spends tens of milliseconds hashing: long enough to be in flight when the signal lands.
+    const inFlight = login(server, 'drain@example.com', 'correct horse battery');
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    server.child.kill('SIGTERM');
+    expect((await inFlight).status).toBe(200);
+    expect(await server.exited).toBe(0);
+  });
+});
