@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
-import { problems } from './problems.ts';
+import { Problem, problems } from './problems.ts';
 
 export interface Principal {
   sub: string;
@@ -83,7 +83,7 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
  */
 function providerUnreachable(error: unknown): never {
   if (error instanceof joseErrors.JOSEError) throw error;
-  throw problems.unauthorized("the token could not be verified: the identity provider's keys could not be fetched");
+  throw problems.identityProviderUnreachable();
 }
 
 function describeJoseError(error: joseErrors.JOSEError): string {
@@ -113,7 +113,13 @@ export function adminGuard(verifier: TokenVerifier) {
   return async function requireAdmin(request: FastifyRequest, _reply: FastifyReply) {
     const token = bearerToken(request);
     if (!token) throw problems.unauthorized('send a token in the Authorization header: Bearer <token>');
-    request.principal = await verifier.verify(token);
+    try {
+      request.principal = await verifier.verify(token);
+    } catch (error) {
+      // The caller sees a 401; the operator must see that the identity provider is down.
+      if (error instanceof Problem && error.slug === 'identity-provider-unreachable') request.log.warn('JWKS_URL could not be reached');
+      throw error;
+    }
     if (!request.principal.isAdmin) throw problems.forbidden();
   };
 }

@@ -27,6 +27,10 @@ export const problems = {
   // Authentication and authorisation
   unauthorized: (detail: string) =>
     new Problem(401, 'unauthorized', detail, { 'www-authenticate': 'Bearer realm="allot"' }),
+  identityProviderUnreachable: () =>
+    new Problem(401, 'identity-provider-unreachable', "the token could not be verified: the identity provider's keys could not be fetched", {
+      'www-authenticate': 'Bearer realm="allot"',
+    }),
   forbidden: () => new Problem(403, 'forbidden', 'this route needs a token with the admin role'),
   invalidCredentials: () =>
     new Problem(401, 'invalid-credentials', 'the email or the password is wrong', { 'www-authenticate': 'Bearer realm="allot"' }),

@@ -277,6 +277,7 @@ describe('JWKS_URL (an external identity provider)', () => {
       const response = await get(orphan, bearer(await signed('RS256', 'rsa-1', rsa.privateKey)));
       expectUnauthorized(response);
       expect(response.json<{ detail: string }>().detail).toMatch(/could not be verified/);
+      expect(response.json<{ type: string }>().type).toBe('/problems/identity-provider-unreachable');
     } finally {
       await orphan.close();
     }
