@@ -33,6 +33,8 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
     logger: logger === false ? false : loggerOptions(config.logLevel, logger === true ? undefined : logger),
     genReqId: requestId,
     bodyLimit: 1024 * 1024,
+    // The client address keys the sign-in throttle: behind a proxy it must come from X-Forwarded-For.
+    trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
     // Shut down cleanly: stop accepting, let requests in flight finish.
     return503OnClosing: true,

@@ -21,6 +21,8 @@ export interface Config {
   adminEmail: string | undefined;
   adminPassword: string | undefined;
   logLevel: string;
+  /** Fastify's trustProxy: whose X-Forwarded-For to believe for the client address. */
+  trustProxy: boolean | string;
 }
 
 export class ConfigError extends Error {}
@@ -41,6 +43,12 @@ export function parseDuration(value: string, name: string): number {
 function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = env[name]?.trim();
   return value ? value : undefined;
+}
+
+/** unset/false → the socket's address; true → any proxy; else the proxies' addresses or CIDRs. */
+function trustProxy(value: string | undefined): boolean | string {
+  if (value === undefined || value === 'false') return false;
+  return value === 'true' ? true : value;
 }
 
 function databaseTarget(url: string | undefined, dataDir: string): DatabaseTarget {
@@ -90,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminEmail,
     adminPassword,
     logLevel: optional(env, 'LOG_LEVEL') ?? 'info',
+    trustProxy: trustProxy(optional(env, 'TRUST_PROXY')),
   };
 }
 

@@ -221,3 +221,23 @@ describe('bootstrapAdministrator', () => {
     }
   });
 });
+
+describe('behind a proxy (TRUST_PROXY)', () => {
+  it('keys the throttle on X-Forwarded-For, so one client locked out does not lock out another', async () => {
+    const proxied = await testApp({ database: t.database, config: { trustProxy: true } });
+    try {
+      const attempt = (client: string) =>
+        proxied.app.inject({
+          method: 'POST',
+          url: '/api/auth/login',
+          headers: { 'x-forwarded-for': client },
+          payload: { email: `nobody-${unique()}@example.com`, password: 'wrong-password' },
+        });
+      for (let i = 0; i < 5; i++) expect((await attempt('203.0.113.7')).statusCode).toBe(401);
+      expect((await attempt('203.0.113.7')).statusCode).toBe(429);
+      expect((await attempt('203.0.113.8')).statusCode).toBe(401);
+    } finally {
+      await proxied.close();
+    }
+  });
+});
