@@ -3,8 +3,6 @@ import { Type } from 'typebox';
 /** The fleet's ids are PostgreSQL integers: 1 … 2^31-1. */
 export const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 export const IdParams = Type.Object({ id: Id });
-export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 UTC with milliseconds' });
-export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** Text a person typed: at least one non-space character, bounded. */
 export const Text = (maxLength: number, description?: string) =>

@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
+import { Timestamp } from '../platform/schemas.ts';
 
 export const Uuid = Type.String({ format: 'uuid' });
-const Timestamp = Type.String({ format: 'date-time' });
 const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
 
 export const Role = Type.Union([Type.Literal('Admin'), Type.Literal('Employee'), Type.Literal('Dev')]);

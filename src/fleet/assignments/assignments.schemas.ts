@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
-import { Id, Nullable, Timestamp } from '../common.schemas.ts';
+import { Nullable, Timestamp } from '../../platform/schemas.ts';
+import { Id } from '../common.schemas.ts';
 import { Technician } from '../technicians/technicians.schemas.ts';
 import { Vehicle } from '../vehicles/vehicles.schemas.ts';
 

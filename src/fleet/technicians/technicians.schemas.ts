@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
-import { Id, Nullable, Text, Timestamp } from '../common.schemas.ts';
+import { Nullable, Timestamp } from '../../platform/schemas.ts';
+import { Id, Text } from '../common.schemas.ts';
 
 const fields = {
   name: Text(200),

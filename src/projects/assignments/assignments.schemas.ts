@@ -1,9 +1,8 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
+import { Timestamp } from '../../platform/schemas.ts';
 import { User, Uuid } from '../../users/users.schemas.ts';
 import { Project } from '../projects/projects.schemas.ts';
-
-const Timestamp = Type.String({ format: 'date-time' });
 
 /** The assignment object of the source document: the link, the user and the project in full. */
 export const ProjectAssignment = Type.Object(

@@ -1,10 +1,9 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
+import { Nullable, Timestamp } from '../../platform/schemas.ts';
 import { Uuid } from '../../users/users.schemas.ts';
 
-const Timestamp = Type.String({ format: 'date-time' });
 const Day = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const Label = (maxLength = 200) => Type.String({ maxLength });
 
 /** The project object of the source document, in its field order. */
