@@ -262,6 +262,10 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   const known = error.code ? FRAMEWORK_DETAILS[error.code] : undefined;
   if (known) return sendProblem(reply, known[0], body(known[0], known[1], known[2]));
   if (error instanceof SyntaxError) {
+    // The JSON parser refuses prototype-polluting keys; say so rather than call the JSON invalid.
+    if (/prototype/.test(error.message)) {
+      return sendProblem(reply, 400, body(400, 'forbidden-key', 'the body may not contain the keys __proto__ or constructor.prototype'));
+    }
     return sendProblem(reply, 400, body(400, 'invalid-json', 'the request body is not valid JSON'));
   }
   const fromDatabase = problemFromDatabase(error);

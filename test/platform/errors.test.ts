@@ -102,6 +102,16 @@ describe('validation', () => {
     expect(response.body).not.toMatch(/FST_|Unexpected|SyntaxError/);
   });
 
+  it('a body with a __proto__ key is 400 and says why', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/admin/vehicles',
+      headers: { authorization: `Bearer ${await adminToken()}`, 'content-type': 'application/json' },
+      payload: `{"plateNumber": "${plate()}", "__proto__": {"isAdmin": true}}`,
+    });
+    expect(problem(response, 400).type).toBe('/problems/forbidden-key');
+  });
+
   it('a body sent as text/plain is 400', async () => {
     const response = await t.app.inject({
       method: 'POST',
