@@ -5,7 +5,7 @@ import type { Config } from './config.ts';
 import type { DatabaseHandle } from './platform/db.ts';
 import { adminGuard, createTokenVerifier } from './platform/auth.ts';
 import { handleError, handleNotFound } from './platform/problems.ts';
-import { installValidators } from './platform/validation.ts';
+import { installJsonParser, installValidators } from './platform/validation.ts';
 import { registerOpenApi } from './platform/openapi.ts';
 import { loggerOptions, registerObservability, requestId } from './platform/observability.ts';
 import { vehicleRoutes } from './fleet/vehicles/vehicles.routes.ts';
@@ -46,12 +46,7 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
 
-  // An empty body with Content-Type: application/json is "no body", as for PATCH …/return.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
-    parseJson(request, body as string, done);
-  });
+  installJsonParser(app);
 
   // The document sees only the routes registered after it, so it comes first.
   await registerOpenApi(app);

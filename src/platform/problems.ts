@@ -42,6 +42,8 @@ export const problems = {
     new Problem(503, 'login-unavailable', 'this server only accepts tokens from its identity provider (JWKS_URL); it issues none'),
 
   // Input
+  invalidJson: () => badRequest('invalid-json', 'the request body is not valid JSON'),
+  forbiddenKey: () => badRequest('forbidden-key', 'the body may not contain the keys __proto__ or constructor.prototype'),
   invalidCursor: () => badRequest('invalid-cursor', 'cursor is not one this server returned'),
   invalidValue: () => badRequest('invalid-value', 'a value is out of the range the database accepts'),
   invalidText: () => badRequest('invalid-text', 'text cannot contain the NUL character (\\u0000)'),
@@ -241,8 +243,6 @@ const FRAMEWORK_DETAILS: Record<string, [number, string, string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'body-too-large', 'the request body is larger than 1 MiB'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported-media-type', 'send the body as application/json'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid-body', 'the request body length does not match Content-Length'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'invalid-body', 'the body is empty but Content-Type says application/json'],
-  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid-json', 'the request body is not valid JSON'],
 };
 
 export function sendProblem(reply: FastifyReply, status: number, payload: ProblemBody, headers: Record<string, string> = {}) {
@@ -261,13 +261,6 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   }
   const known = error.code ? FRAMEWORK_DETAILS[error.code] : undefined;
   if (known) return sendProblem(reply, known[0], body(known[0], known[1], known[2]));
-  if (error instanceof SyntaxError) {
-    // The JSON parser refuses prototype-polluting keys; say so rather than call the JSON invalid.
-    if (/prototype/.test(error.message)) {
-      return sendProblem(reply, 400, body(400, 'forbidden-key', 'the body may not contain the keys __proto__ or constructor.prototype'));
-    }
-    return sendProblem(reply, 400, body(400, 'invalid-json', 'the request body is not valid JSON'));
-  }
   const fromDatabase = problemFromDatabase(error);
   if (fromDatabase) {
     return sendProblem(reply, fromDatabase.status, body(fromDatabase.status, fromDatabase.slug, fromDatabase.detail));

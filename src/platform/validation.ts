@@ -2,6 +2,8 @@ import { Ajv } from 'ajv';
 import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
+import secureJson from 'secure-json-parse';
+import { problems } from './problems.ts';
 
 // ajv-formats is CommonJS: under ESM its default import is module.exports, the plugin is on .default.
 const addFormats = addFormatsModule.default;
@@ -67,4 +69,21 @@ function withDecimalIntegers(schema: unknown, validate: ValidateFunction): Valid
  */
 export async function bodyDefaultsToEmpty(request: FastifyRequest): Promise<void> {
   if (request.body === undefined || request.body === null || request.body === '') request.body = {};
+}
+
+/**
+ * JSON bodies: an empty one (with Content-Type: application/json) is "no body", as for
+ * PATCH …/return; keys that would pollute prototypes are refused with their own answer.
+ */
+export function installJsonParser(app: FastifyInstance): void {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (error) {
+      const polluting = error instanceof SyntaxError && /prototype/.test(error.message);
+      done(polluting ? problems.forbiddenKey() : problems.invalidJson(), undefined);
+    }
+  });
 }
