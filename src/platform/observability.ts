@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { Type } from 'typebox';
 import { errors } from './openapi.ts';
-import { sendProblem } from './problems.ts';
+import { problems } from './problems.ts';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -69,18 +69,13 @@ export function registerObservability(app: FastifyInstance, ping: () => Promise<
   app.get(
     '/readyz',
     { schema: { tags: ['service'], summary: 'The database answers', response: { 200: Status, ...errors(503) } } },
-    async (request, reply) => {
+    async (request) => {
       try {
         await ping();
         return { status: 'ready' };
       } catch (error) {
         request.log.warn({ err: error }, 'readiness check failed');
-        return sendProblem(reply, 503, {
-          type: '/problems/not-ready',
-          title: 'Service Unavailable',
-          status: 503,
-          detail: 'the database does not answer',
-        });
+        throw problems.notReady();
       }
     },
   );

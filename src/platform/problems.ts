@@ -41,6 +41,9 @@ export const problems = {
   loginUnavailable: () =>
     new Problem(503, 'login-unavailable', 'this server only accepts tokens from its identity provider (JWKS_URL); it issues none'),
 
+  // Service
+  notReady: () => new Problem(503, 'not-ready', 'the database does not answer'),
+
   // Input
   invalidJson: () => badRequest('invalid-json', 'the request body is not valid JSON'),
   forbiddenKey: () => badRequest('forbidden-key', 'the body may not contain the keys __proto__ or constructor.prototype'),
@@ -245,7 +248,7 @@ const FRAMEWORK_DETAILS: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid-body', 'the request body length does not match Content-Length'],
 };
 
-export function sendProblem(reply: FastifyReply, status: number, payload: ProblemBody, headers: Record<string, string> = {}) {
+function sendProblem(reply: FastifyReply, status: number, payload: ProblemBody, headers: Record<string, string> = {}) {
   return reply.code(status).headers(headers).type('application/problem+json').send(payload);
 }
 

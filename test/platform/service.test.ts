@@ -34,7 +34,7 @@ describe('GET /readyz', () => {
       const response = await doomed.app.inject({ method: 'GET', url: '/readyz' });
       expect(response.statusCode).toBe(503);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(response.json()).toMatchObject({ status: 503, detail: expect.any(String) });
+      expect(response.json()).toMatchObject({ type: '/problems/not-ready', status: 503, detail: expect.any(String) });
       expect((await doomed.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     } finally {
       await doomed.close();

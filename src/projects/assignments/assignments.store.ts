@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { projectAssignments, projects, users } from '../../db/schema.ts';
 import type { Executor } from '../../platform/db.ts';
 import type { Page } from '../../users/users.schemas.ts';
@@ -11,17 +12,24 @@ import type { ProjectAssignment } from './assignments.schemas.ts';
 
 export type AssignedAs = 'Dev' | 'Employee';
 
+/** The API object's columns, read from the table or from the rows an insert just returned. */
+function assignmentColumns<Source extends Record<'assignmentId' | 'createdAt' | 'updatedAt' | 'userId' | 'projectId', AnyPgColumn>>(
+  source: Source,
+) {
+  return {
+    assignment_id: source.assignmentId,
+    created_at: source.createdAt,
+    updated_at: source.updatedAt,
+    user_id: source.userId,
+    project_id: source.projectId,
+    user: userColumns,
+    project: projectColumns,
+  };
+}
+
 function selectAssignments(db: Executor) {
   return db
-    .select({
-      assignment_id: projectAssignments.assignmentId,
-      created_at: projectAssignments.createdAt,
-      updated_at: projectAssignments.updatedAt,
-      user_id: projectAssignments.userId,
-      project_id: projectAssignments.projectId,
-      user: userColumns,
-      project: projectColumns,
-    })
+    .select(assignmentColumns(projectAssignments))
     .from(projectAssignments)
     .innerJoin(users, eq(users.userId, projectAssignments.userId))
     .innerJoin(projects, eq(projects.projectId, projectAssignments.projectId));
@@ -121,15 +129,7 @@ export async function insertAssignments(
   const inserted = db.$with('inserted').as((options.skipTaken ? insert.onConflictDoNothing() : insert).returning());
   const created = await db
     .with(inserted)
-    .select({
-      assignment_id: inserted.assignmentId,
-      created_at: inserted.createdAt,
-      updated_at: inserted.updatedAt,
-      user_id: inserted.userId,
-      project_id: inserted.projectId,
-      user: userColumns,
-      project: projectColumns,
-    })
+    .select(assignmentColumns(inserted))
     .from(inserted)
     .innerJoin(users, eq(users.userId, inserted.userId))
     .innerJoin(projects, eq(projects.projectId, inserted.projectId));
