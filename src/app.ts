@@ -2,20 +2,31 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.ts';
-import type { DatabaseHandle } from './platform/db.ts';
 import { adminGuard, createTokenVerifier } from './platform/auth.ts';
-import { handleError, handleNotFound } from './platform/problems.ts';
-import { installJsonParser, installValidators } from './platform/validation.ts';
+import { loadCursors } from './platform/cursors.ts';
+import type { DatabaseHandle } from './platform/db.ts';
+import { loggerOptions, registerObservability, RequestLogController, requestId } from './platform/observability.ts';
 import { registerOpenApi } from './platform/openapi.ts';
-import { loggerOptions, registerObservability, requestId } from './platform/observability.ts';
-import { vehicleRoutes } from './fleet/vehicles/vehicles.routes.ts';
-import { technicianRoutes } from './fleet/technicians/technicians.routes.ts';
+import { answerClientError, createErrorHandler, createNotFoundHandler, handleFrameworkError } from './platform/problems.ts';
+import { MAX_PARAM_LENGTH, trackAllowedMethods } from './platform/routing.ts';
+import { installJsonParser, installValidators } from './platform/validation.ts';
+import { fleetConstraints } from './fleet/fleet.problems.ts';
+import { Assignment } from './fleet/assignments/assignments.schemas.ts';
 import { assignmentRoutes } from './fleet/assignments/assignments.routes.ts';
-import { loginRoutes } from './users/login.routes.ts';
-import { LoginThrottle } from './users/login-throttle.ts';
-import { userRoutes } from './users/users.routes.ts';
-import { projectRoutes } from './projects/projects/projects.routes.ts';
+import { Technician } from './fleet/technicians/technicians.schemas.ts';
+import { technicianRoutes } from './fleet/technicians/technicians.routes.ts';
+import { Vehicle } from './fleet/vehicles/vehicles.schemas.ts';
+import { vehicleRoutes } from './fleet/vehicles/vehicles.routes.ts';
+import { projectConstraints } from './projects/projects.problems.ts';
+import { ProjectAssignment } from './projects/assignments/assignments.schemas.ts';
 import { projectAssignmentRoutes } from './projects/assignments/assignments.routes.ts';
+import { Project } from './projects/projects/projects.schemas.ts';
+import { projectRoutes } from './projects/projects/projects.routes.ts';
+import { LoginThrottle } from './users/login/login-throttle.ts';
+import { loginRoutes } from './users/login/login.routes.ts';
+import { userConstraints } from './users/users.problems.ts';
+import { userRoutes } from './users/users.routes.ts';
+import { User } from './users/users.schemas.ts';
 
 export interface AppOptions {
   config: Config;
@@ -32,10 +43,15 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
   const app = Fastify({
     logger: logger === false ? false : loggerOptions(config.logLevel, logger === true ? undefined : logger),
     genReqId: requestId,
+    // One log line per request, written when the response is sent (see observability.ts).
+    logController: new RequestLogController(),
     bodyLimit: 1024 * 1024,
     // The client address keys the sign-in throttle: behind a proxy it must come from X-Forwarded-For.
     trustProxy: config.trustProxy,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // What the router and Node's HTTP parser refuse is problem+json like every other error.
+    frameworkErrors: handleFrameworkError,
+    clientErrorHandler: answerClientError,
     // Shut down cleanly: stop accepting, let requests in flight finish.
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -43,16 +59,17 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
 
   installValidators(app);
   app.decorateRequest('principal', null);
-  app.setErrorHandler(handleError);
-  app.setNotFoundHandler(handleNotFound);
+  app.setErrorHandler(createErrorHandler({ ...fleetConstraints, ...userConstraints, ...projectConstraints }));
+  app.setNotFoundHandler(createNotFoundHandler(trackAllowedMethods(app)));
 
   installJsonParser(app);
 
   // The document sees only the routes registered after it, so it comes first.
-  await registerOpenApi(app);
+  await registerOpenApi(app, [Vehicle, Technician, Assignment, User, Project, ProjectAssignment]);
   registerObservability(app, database.ping);
 
   const db = database.db;
+  const cursors = await loadCursors(db);
   const verifier = createTokenVerifier({ ...config, jwtSecret });
   const throttle = new LoginThrottle();
   await app.register(loginRoutes, { prefix: '/api/auth', db, jwtSecret, config, throttle });
@@ -61,7 +78,7 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
     admin.addHook('onRequest', adminGuard(verifier));
     await admin.register(vehicleRoutes, { prefix: '/api/admin/vehicles', db });
     await admin.register(technicianRoutes, { prefix: '/api/admin/technicians', db });
-    await admin.register(assignmentRoutes, { prefix: '/api/admin/assignments', db });
+    await admin.register(assignmentRoutes, { prefix: '/api/admin/assignments', db, cursors });
     await admin.register(userRoutes, { prefix: '/api/v1/users', db });
     await admin.register(projectRoutes, { prefix: '/api/v1/projects', db });
     await admin.register(projectAssignmentRoutes, { prefix: '/api/v1/assignments', db });

@@ -3,7 +3,7 @@ import { assertTokensCanBeTrusted, ConfigError, loadConfig, loadDotEnv } from '.
 import { DataDirInUseError, lockDataDir } from './platform/data-dir.ts';
 import { openDatabase } from './platform/db.ts';
 import { resolveJwtSecret } from './platform/secret.ts';
-import { bootstrapAdministrator } from './users/bootstrap.ts';
+import { bootstrapAdministrator } from './users/login/bootstrap.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 

@@ -177,3 +177,13 @@ export const projectAssignments = pgTable(
     check('project_assignments_assigned_as_check', sql`${t.assignedAs} in ('Dev', 'Employee')`),
   ],
 );
+
+/**
+ * Keys the server makes once and every replica shares (the one that signs pagination cursors):
+ * kept in the database, so that a cursor made by one replica is good on another and after a restart.
+ */
+export const serverKeys = pgTable('server_keys', {
+  name: text('name').primaryKey(),
+  key: text('key').notNull(),
+  createdAt: createdAt(),
+});

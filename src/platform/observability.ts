@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { LogController } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { Type } from 'typebox';
 import { errors } from './openapi.ts';
-import { problems } from './problems.ts';
+import { Problem, problems } from './problems.ts';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -35,9 +36,35 @@ export function loggerOptions(level: string, stream?: { write(line: string): voi
   };
 }
 
+// The cause of a 5xx, kept from the moment it is thrown until the request's log line is written.
+const failures = new WeakMap<FastifyRequest, unknown>();
+
+/**
+ * One log line per request, written once the response is sent: method, url and client address
+ * (the `req` serializer), status code, response time, and the request id (`reqId`, bound by
+ * Fastify). Fastify's own pair of lines ("incoming request", "request completed") doubled the
+ * volume and split who asked from what they got; an unexpected error travels on its request's line
+ * (`err`, level error) instead of on a line of its own. A deliberate 5xx (a Problem) is a warning.
+ */
+export class RequestLogController extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(streamError: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const err = streamError ?? (reply.statusCode >= 500 ? failures.get(request) : undefined);
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime, ...(err === undefined ? {} : { err }) };
+    if (err !== undefined) reply.log.error(line, 'request failed');
+    else if (reply.statusCode >= 500) reply.log.warn(line, 'request completed');
+    else reply.log.info(line, 'request completed');
+  }
+}
+
 export function registerObservability(app: FastifyInstance, ping: () => Promise<void>): void {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // Problems are answers chosen on purpose; anything else that is thrown is kept for the log line.
+  app.addHook('onError', async (request, _reply, error) => {
+    if (!(error instanceof Problem)) failures.set(request, error);
   });
 
   const registry = new Registry();
@@ -63,18 +90,19 @@ export function registerObservability(app: FastifyInstance, ping: () => Promise<
   });
 
   const Status = Type.Object({ status: Type.String() });
-  app.get('/healthz', { schema: { tags: ['service'], summary: 'The process runs', response: { 200: Status } } }, async () => ({
+  app.get('/healthz', { schema: { operationId: 'getHealth', tags: ['service'], summary: 'The process runs', response: { 200: Status } } }, async () => ({
     status: 'ok',
   }));
   app.get(
     '/readyz',
-    { schema: { tags: ['service'], summary: 'The database answers', response: { 200: Status, ...errors(503) } } },
+    { schema: { operationId: 'getReadiness', tags: ['service'], summary: 'The database answers', response: { 200: Status, ...errors(503) } } },
     async (request) => {
       try {
         await ping();
         return { status: 'ready' };
       } catch (error) {
-        request.log.warn({ err: error }, 'readiness check failed');
+        // The database's own error goes on the 503's log line.
+        failures.set(request, error);
         throw problems.notReady();
       }
     },
@@ -82,7 +110,7 @@ export function registerObservability(app: FastifyInstance, ping: () => Promise<
   const metricsResponse = {
     200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: Type.String() } } },
   };
-  app.get('/metrics', { schema: { tags: ['service'], summary: 'Prometheus metrics', response: metricsResponse } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { operationId: 'getMetrics', tags: ['service'], summary: 'Prometheus metrics', response: metricsResponse } }, async (_request, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
   });

@@ -1,12 +1,14 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
+import { Type } from 'typebox';
+import type { TSchema } from 'typebox';
 import { ProblemSchema } from './problems.ts';
 import { bodyDefaultsToEmpty } from './validation.ts';
 
 const problemResponse = (description: string) => ({
   description,
-  content: { 'application/problem+json': { schema: ProblemSchema } },
+  content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } },
 });
 
 const SHARED = {
@@ -14,15 +16,9 @@ const SHARED = {
   401: 'No token, or a token that does not verify',
   403: 'The token is valid but has no admin role',
   413: 'The body is larger than 1 MiB',
+  414: 'A path segment is longer than the server takes',
   500: 'An internal error; the body gives the request id',
 };
-
-/** The error responses a route declares itself: `errors(404, 409)` in its schema's `response`. */
-export function errors(...statuses: (404 | 409 | 401 | 403 | 400 | 429 | 503)[]) {
-  const responses: Record<number, ReturnType<typeof problemResponse>> = {};
-  for (const status of statuses) responses[status] = problemResponse(DESCRIPTIONS[status] ?? 'Error');
-  return responses;
-}
 
 const DESCRIPTIONS: Record<number, string> = {
   ...SHARED,
@@ -32,19 +28,51 @@ const DESCRIPTIONS: Record<number, string> = {
   503: 'Not available now, or not on this server',
 };
 
+/** The error responses a route declares itself: `errors(404, 409)` in its schema's `response`. */
+export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 429 | 503)[]) {
+  const responses: Record<number, ReturnType<typeof problemResponse>> = {};
+  for (const status of statuses) responses[status] = problemResponse(DESCRIPTIONS[status] ?? 'Error');
+  return responses;
+}
+
+/** A 204: no body, so the document declares no content for it. */
+export const noContent = (description: string) => Type.Null({ description });
+
+/**
+ * Route config for a path published with a trailing slash (`/api/v1/assignments/`): the server
+ * answers with and without it, and the document lists it exactly as published.
+ */
+export const documentWithTrailingSlash = {
+  swaggerTransform: ({ schema, url }: { schema: FastifySchema; url: string }) => ({ schema, url: `${url}/` }),
+};
+
 // Marks, through the generated document, the operations whose body may be left out.
 const OPTIONAL_BODY = 'x-optional-body';
 
-interface OpenApiDocument {
-  paths?: Record<string, Record<string, { requestBody?: { required?: boolean }; [OPTIONAL_BODY]?: boolean }>>;
+interface Operation {
+  requestBody?: { required?: boolean };
+  parameters?: { in: string; required?: boolean; schema?: { default?: unknown } }[];
+  [OPTIONAL_BODY]?: boolean;
 }
 
-function markOptionalBodies(document: OpenApiDocument): OpenApiDocument {
+interface OpenApiDocument {
+  paths?: Record<string, Record<string, Operation>>;
+}
+
+/**
+ * What the generator cannot say from a route's schema: a body the route lets one leave out, and
+ * query parameters the server defaults, which a client may therefore leave out too.
+ */
+function markOptionalParts(document: OpenApiDocument): OpenApiDocument {
   for (const operations of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(operations)) {
-      if (!operation[OPTIONAL_BODY]) continue;
-      delete operation[OPTIONAL_BODY];
-      if (operation.requestBody) operation.requestBody.required = false;
+      if (operation[OPTIONAL_BODY]) {
+        delete operation[OPTIONAL_BODY];
+        if (operation.requestBody) operation.requestBody.required = false;
+      }
+      for (const parameter of operation.parameters ?? []) {
+        if (parameter.in === 'query' && parameter.schema?.default !== undefined) parameter.required = false;
+      }
     }
   }
   return document;
@@ -53,9 +81,9 @@ function markOptionalBodies(document: OpenApiDocument): OpenApiDocument {
 const isProtected = (url: string) => url.startsWith('/api/admin') || url.startsWith('/api/v1');
 
 /**
- * Adds, in one place, the error responses every route shares (and the bearer requirement of the
- * admin routes) to each route's schema, so that /openapi.json lists them without each route
- * repeating them.
+ * Adds, in one place, the error responses every route shares and its security (the bearer token
+ * for the admin routes, none for the others) to each route's schema, so that /openapi.json lists
+ * them without each route repeating them.
  */
 function addSharedResponses(route: RouteOptions): void {
   if (!route.schema || route.schema.hide) return;
@@ -66,16 +94,24 @@ function addSharedResponses(route: RouteOptions): void {
   };
   if (schema.body || schema.querystring || schema.params) add(400);
   if (schema.body) add(413);
+  if (schema.params) add(414);
   if ([route.preValidation].flat().includes(bodyDefaultsToEmpty)) schema[OPTIONAL_BODY] = true;
   if (isProtected(route.url)) {
     add(401);
     add(403);
     schema.security ??= [{ bearerAuth: [] }];
+  } else {
+    schema.security ??= [];
   }
   add(500);
 }
 
-export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+/**
+ * The document: every route's own schema, the shared error responses, and the named schemas
+ * (`Problem` and each API object) once under components, referenced everywhere by `$ref`.
+ */
+export async function registerOpenApi(app: FastifyInstance, components: TSchema[]): Promise<void> {
+  for (const schema of [ProblemSchema, ...components]) app.addSchema(schema);
   app.addHook('onRoute', addSharedResponses);
   await app.register(swagger, {
     openapi: {
@@ -86,26 +122,44 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         description:
           'Who holds what, right now, and since when. The Fleet API (/api/admin) assigns vehicles to technicians; ' +
           'the Project API (/api/v1) assigns users to projects. Every error is RFC 9457 problem+json.',
+        license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
       },
+      servers: [{ url: '/', description: 'The server that serves this document' }],
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },
       tags: [
-        { name: 'auth', description: 'Sign in' },
-        { name: 'vehicles' },
-        { name: 'technicians' },
+        { name: 'auth', description: 'Sign in with email and password for a bearer token' },
+        { name: 'vehicles', description: 'Fleet vehicles: registered, changed, retired' },
+        { name: 'technicians', description: 'Fleet technicians: registered, changed, retired' },
         { name: 'assignments', description: 'Fleet assignments: a vehicle held by a technician until returned' },
-        { name: 'users' },
-        { name: 'projects' },
+        { name: 'users', description: 'People who sign in or are assigned to projects' },
+        { name: 'projects', description: 'Projects users are assigned to' },
         { name: 'project-assignments', description: 'Users (Employee or Dev) on projects' },
-        { name: 'service', description: 'Health, readiness, metrics' },
+        { name: 'service', description: 'Health, readiness, metrics and this document' },
       ],
     },
     transformObject: (document) =>
-      'openapiObject' in document ? markOptionalBodies(document.openapiObject as OpenApiDocument) : document.swaggerObject,
+      'openapiObject' in document ? markOptionalParts(document.openapiObject as OpenApiDocument) : document.swaggerObject,
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  app.get('/openapi.json', { schema: { tags: ['service'], summary: 'This document' } }, async () => app.swagger());
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        operationId: 'getOpenApiDocument',
+        tags: ['service'],
+        summary: 'This document',
+        response: {
+          200: {
+            description: 'The OpenAPI 3.1 document of every route',
+            content: { 'application/json': { schema: Type.Object({}, { additionalProperties: true }) } },
+          },
+        },
+      },
+    },
+    async () => app.swagger(),
+  );
   // Served from the installed package: no CDN, so it works on a closed network.
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } as object });
 }

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 
@@ -19,30 +21,36 @@ export class Problem extends Error {
   }
 }
 
-const badRequest = (slug: string, detail: string) => new Problem(400, slug, detail);
-const notFound = (slug: string, detail: string) => new Problem(404, slug, detail);
-const conflict = (slug: string, detail: string) => new Problem(409, slug, detail);
+export const badRequest = (slug: string, detail: string) => new Problem(400, slug, detail);
+export const notFound = (slug: string, detail: string) => new Problem(404, slug, detail);
+export const conflict = (slug: string, detail: string) => new Problem(409, slug, detail);
 
+const BEARER_CHALLENGE = { 'www-authenticate': 'Bearer realm="allot"' };
+
+/** The problems of the platform itself; each domain keeps its own in its *.problems.ts. */
 export const problems = {
   // Authentication and authorisation
-  unauthorized: (detail: string) =>
-    new Problem(401, 'unauthorized', detail, { 'www-authenticate': 'Bearer realm="allot"' }),
+  unauthorized: (detail: string) => new Problem(401, 'unauthorized', detail, BEARER_CHALLENGE),
   identityProviderUnreachable: () =>
-    new Problem(401, 'identity-provider-unreachable', "the token could not be verified: the identity provider's keys could not be fetched", {
-      'www-authenticate': 'Bearer realm="allot"',
-    }),
+    new Problem(
+      401,
+      'identity-provider-unreachable',
+      "the token could not be verified: the identity provider's keys could not be fetched",
+      BEARER_CHALLENGE,
+    ),
   forbidden: () => new Problem(403, 'forbidden', 'this route needs a token with the admin role'),
-  invalidCredentials: () =>
-    new Problem(401, 'invalid-credentials', 'the email or the password is wrong', { 'www-authenticate': 'Bearer realm="allot"' }),
-  tooManyLoginAttempts: (retryAfterSeconds: number) =>
-    new Problem(429, 'too-many-login-attempts', `too many failed sign-ins from this client; try again in ${retryAfterSeconds} s`, {
-      'retry-after': String(retryAfterSeconds),
-    }),
-  loginUnavailable: () =>
-    new Problem(503, 'login-unavailable', 'this server only accepts tokens from its identity provider (JWKS_URL); it issues none'),
 
   // Service
   notReady: () => new Problem(503, 'not-ready', 'the database does not answer'),
+
+  // Routing
+  routeNotFound: (method: string, path: string) => notFound('route-not-found', `no route ${method} ${path}`),
+  methodNotAllowed: (method: string, path: string, allowed: string[]) =>
+    new Problem(405, 'method-not-allowed', `${path} does not take ${method}; it takes ${allowed.join(', ')}`, {
+      allow: allowed.join(', '),
+    }),
+  uriTooLong: () => new Problem(414, 'uri-too-long', 'a path segment of the request is too long'),
+  invalidUrl: () => badRequest('invalid-url', 'the request path is not a valid URL'),
 
   // Input
   invalidJson: () => badRequest('invalid-json', 'the request body is not valid JSON'),
@@ -50,69 +58,18 @@ export const problems = {
   invalidCursor: () => badRequest('invalid-cursor', 'cursor is not one this server returned'),
   invalidValue: () => badRequest('invalid-value', 'a value is out of the range the database accepts'),
   invalidText: () => badRequest('invalid-text', 'text cannot contain the NUL character (\\u0000)'),
-
-  // Fleet
-  vehicleNotFound: (id: number) => notFound('vehicle-not-found', `vehicle ${id} does not exist`),
-  technicianNotFound: (id: number) => notFound('technician-not-found', `technician ${id} does not exist`),
-  assignmentNotFound: (id: number) => notFound('assignment-not-found', `assignment ${id} does not exist`),
-  vehicleBusy: (id: string | number) => conflict('vehicle-busy', `vehicle ${id} already has an active assignment`),
-  technicianBusy: (id: string | number) => conflict('technician-busy', `technician ${id} already has an active assignment`),
-  vehicleStillAssigned: (id: number) =>
-    conflict('vehicle-assigned', `vehicle ${id} has an active assignment; return it before deleting the vehicle`),
-  technicianStillAssigned: (id: number) =>
-    conflict('technician-assigned', `technician ${id} has an active assignment; return it before deleting the technician`),
-  assignmentAlreadyReturned: (id: number) => conflict('assignment-returned', `assignment ${id} is already returned`),
-  plateNumberTaken: () => conflict('plate-number-taken', 'another vehicle in service already has this plate number'),
-  vinTaken: () => conflict('vin-taken', 'another vehicle in service already has this VIN'),
-  technicianEmailTaken: () => conflict('technician-email-taken', 'another technician already has this email'),
-
-  // Users and projects
-  userNotFound: (id: string) => notFound('user-not-found', `user ${id} does not exist`),
-  projectNotFound: (id: string) => notFound('project-not-found', `project ${id} does not exist`),
-  projectsNotFound: (ids: string[]) => notFound('project-not-found', `these projects do not exist: ${ids.join(', ')}`),
-  ownerNotFound: (id: string) => notFound('owner-not-found', `owner user ${id} does not exist`),
-  projectAssignmentNotFound: (id: string) => notFound('assignment-not-found', `assignment ${id} does not exist`),
-  userEmailTaken: () => conflict('user-email-taken', 'another user already has this email (emails are compared ignoring case)'),
-  userHasAssignments: () =>
-    conflict('user-has-assignments', 'the user has project assignments or owns projects; remove those first'),
-  projectHasAssignments: () => conflict('project-has-assignments', 'the project has assignments; delete them first'),
-  projectDatesOutOfOrder: () => badRequest('project-dates-out-of-order', 'project_end_date must not be before project_start_date'),
-  userLacksRole: (id: string) =>
-    badRequest('user-lacks-role', `user ${id} has neither the Dev nor the Employee role, so cannot be assigned`),
-  userNotDev: (id: string) => badRequest('user-not-dev', `user ${id} is not a Dev; bulk assignment is for Dev users`),
-  userInactive: (id: string) => badRequest('user-inactive', `user ${id} is inactive`),
-  organizationMissing: (projectIds: string[]) =>
-    badRequest(
-      'organization-missing',
-      `project ${projectIds.join(', ')} has no owner, so its organization is unknown and no Dev can be assigned`,
-    ),
-  organizationMismatch: (projectIds: string[]) =>
-    new Problem(
-      403,
-      'organization-mismatch',
-      `a Dev must belong to the project owner's organization; project ${projectIds.join(', ')} belongs to another`,
-    ),
-  alreadyAssigned: () => conflict('already-assigned', 'this user is already assigned to this project'),
-  projectLimitReached: () =>
-    conflict('project-limit-reached', 'the project already has a user in this capacity (one Dev and one Employee at most)'),
+  referenceNotFound: () => notFound('reference-not-found', 'something this refers to does not exist'),
+  stillReferenced: () => conflict('still-referenced', 'this is still referenced by other records'),
+  duplicate: () => conflict('conflict', 'this would duplicate something that must be unique'),
+  concurrentChange: () => conflict('concurrent-change', 'a concurrent change got in the way; retry the request'),
 } as const;
 
 /**
- * Constraint name → the answer for a violation that no service caught first. The key value that
- * PostgreSQL reports (e.g. the vehicle id) is passed along where the detail names it.
+ * Constraint name → the answer for its violation when no service caught it first. Each domain
+ * names its own constraints; the key value that PostgreSQL reports (a vehicle id, say) is passed
+ * along for the detail.
  */
-const constraintProblems: Record<string, (key: string | undefined) => Problem> = {
-  assignments_one_active_per_vehicle: (key) => problems.vehicleBusy(key ?? 'the'),
-  assignments_one_active_per_technician: (key) => problems.technicianBusy(key ?? 'the'),
-  vehicles_plate_number_key: () => problems.plateNumberTaken(),
-  vehicles_vin_key: () => problems.vinTaken(),
-  technicians_email_key: () => problems.technicianEmailTaken(),
-  users_email_key: () => problems.userEmailTaken(),
-  project_assignments_user_project_key: () => problems.alreadyAssigned(),
-  project_assignments_one_per_role: () => problems.projectLimitReached(),
-  projects_owner_user_id_users_user_id_fk: (key) => problems.ownerNotFound(key ?? ''),
-  projects_dates_ordered: () => problems.projectDatesOutOfOrder(),
-};
+export type ConstraintProblems = Record<string, (key: string | undefined) => Problem>;
 
 interface DatabaseErrorFields {
   code?: string;
@@ -143,21 +100,20 @@ export function isStillReferenced(error: unknown): boolean {
   return db?.code === '23001' || (db?.code === '23503' && db.detail?.includes('still referenced') === true);
 }
 
-export function problemFromDatabase(error: unknown): Problem | undefined {
+/** The SQLSTATE fallback: a database error → its problem, or undefined when it is not the client's. */
+export function problemFromDatabase(error: unknown, constraints: ConstraintProblems): Problem | undefined {
   const db = databaseError(error);
   if (!db?.code) return undefined;
   // The services say which record in their own words; this is the fallback.
-  if (isStillReferenced(error)) {
-    return conflict('still-referenced', 'this is still referenced by other records');
-  }
-  const known = db.constraint ? constraintProblems[db.constraint] : undefined;
+  if (isStillReferenced(error)) return problems.stillReferenced();
+  const known = db.constraint ? constraints[db.constraint] : undefined;
   if (known) return known(keyValue(db.detail));
   switch (db.code) {
     case '23505': // unique_violation
     case '23P01': // exclusion_violation
-      return conflict('conflict', 'this would duplicate something that must be unique');
+      return problems.duplicate();
     case '23503': // foreign_key_violation: a reference to something that does not exist
-      return notFound('reference-not-found', 'something this refers to does not exist');
+      return problems.referenceNotFound();
     case '23514': // check_violation
     case '22P02': // invalid_text_representation
     case '22003': // numeric_value_out_of_range
@@ -170,7 +126,7 @@ export function problemFromDatabase(error: unknown): Problem | undefined {
       return problems.invalidText();
     case '40001': // serialization_failure
     case '40P01': // deadlock_detected
-      return conflict('concurrent-change', 'a concurrent change got in the way; retry the request');
+      return problems.concurrentChange();
     default:
       return undefined;
   }
@@ -242,46 +198,96 @@ function body(status: number, slug: string, detail: string, extra: Partial<Probl
 }
 
 // Framework errors whose own messages are fine to show, rewritten so that no library name leaks.
-const FRAMEWORK_DETAILS: Record<string, [number, string, string]> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'body-too-large', 'the request body is larger than 1 MiB'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported-media-type', 'send the body as application/json'],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid-body', 'the request body length does not match Content-Length'],
+const FRAMEWORK_PROBLEMS: Record<string, () => Problem> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: () => new Problem(413, 'body-too-large', 'the request body is larger than 1 MiB'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new Problem(415, 'unsupported-media-type', 'send the body as application/json'),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => badRequest('invalid-body', 'the request body length does not match Content-Length'),
+  FST_ERR_MAX_PARAM_LENGTH: problems.uriTooLong,
+  FST_ERR_BAD_URL: problems.invalidUrl,
 };
 
-function sendProblem(reply: FastifyReply, status: number, payload: ProblemBody, headers: Record<string, string> = {}) {
-  return reply.code(status).headers(headers).type('application/problem+json').send(payload);
+function sendProblem(reply: FastifyReply, problem: Problem, extra: Partial<ProblemBody> = {}) {
+  return reply
+    .code(problem.status)
+    .headers(problem.headers)
+    .type('application/problem+json')
+    .send(body(problem.status, problem.slug, problem.detail, extra));
 }
 
-/** The one error handler of the application. */
-export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof Problem) {
-    return sendProblem(reply, error.status, body(error.status, error.slug, error.detail), error.headers);
+/**
+ * The one error handler of the application: problems thrown by the services, validation
+ * failures, the framework's own errors and database errors all leave here as problem+json, with
+ * the domains' constraint names mapped to their own answers.
+ */
+export function createErrorHandler(constraints: ConstraintProblems) {
+  return function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+    if (error instanceof Problem) return sendProblem(reply, error);
+    if (error.validation) {
+      const errors = fieldErrors(error.validation as AjvError[], error.validationContext);
+      const detail = errors.map((e) => `${e.path} ${e.message}`).join('; ') || 'the request is invalid';
+      return sendProblem(reply, badRequest('validation', detail), { errors });
+    }
+    const framework = error.code ? FRAMEWORK_PROBLEMS[error.code] : undefined;
+    if (framework) return sendProblem(reply, framework());
+    const fromDatabase = problemFromDatabase(error, constraints);
+    if (fromDatabase) return sendProblem(reply, fromDatabase);
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return sendProblem(reply, new Problem(status, 'client-error', STATUS_CODES[status] ?? 'the request was rejected'));
+    }
+    const internal = new Problem(500, 'internal', `an internal error happened; quote request id ${request.id} when reporting it`);
+    return sendProblem(reply, internal, { requestId: String(request.id) });
+  };
+}
+
+/**
+ * Errors of the router, before any route runs (a path segment over the length limit, a path that
+ * is not valid percent-encoding): the same problem+json as everything else.
+ */
+export function handleFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  const framework = error.code ? FRAMEWORK_PROBLEMS[error.code] : undefined;
+  return sendProblem(reply, framework ? framework() : badRequest('client-error', 'the request was rejected'));
+}
+
+/** A path no route has is 404; a path some route has, with another method, is 405 with Allow. */
+export function createNotFoundHandler(allowedMethods: (path: string) => string[]) {
+  return function handleNotFound(request: FastifyRequest, reply: FastifyReply) {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = allowedMethods(path);
+    if (allowed.length > 0) return sendProblem(reply, problems.methodNotAllowed(request.method, path, allowed));
+    return sendProblem(reply, problems.routeNotFound(request.method, path));
+  };
+}
+
+// What Node's HTTP parser rejects before Fastify sees a request, by its error code.
+const PARSER_PROBLEMS: Record<string, () => Problem> = {
+  HPE_HEADER_OVERFLOW: () => new Problem(431, 'headers-too-large', 'the request headers are larger than 16 KiB'),
+  HPE_INVALID_METHOD: () => new Problem(501, 'method-not-implemented', 'the request method is not one this server knows'),
+  ERR_HTTP_REQUEST_TIMEOUT: () => new Problem(408, 'request-timeout', 'the request was not received in time'),
+};
+
+/**
+ * The answer to a request Node's HTTP parser refused (headers too large, an unknown method, bytes
+ * that are not HTTP): written to the socket directly, since no request object exists, but as the
+ * same problem+json with its own request id.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
   }
-  if (error.validation) {
-    const errors = fieldErrors(error.validation as AjvError[], error.validationContext);
-    const detail = errors.map((e) => `${e.path} ${e.message}`).join('; ') || 'the request is invalid';
-    return sendProblem(reply, 400, body(400, 'validation', detail, { errors }));
-  }
-  const known = error.code ? FRAMEWORK_DETAILS[error.code] : undefined;
-  if (known) return sendProblem(reply, known[0], body(known[0], known[1], known[2]));
-  const fromDatabase = problemFromDatabase(error);
-  if (fromDatabase) {
-    return sendProblem(reply, fromDatabase.status, body(fromDatabase.status, fromDatabase.slug, fromDatabase.detail));
-  }
-  const status = error.statusCode ?? 500;
-  if (status >= 400 && status < 500) {
-    return sendProblem(reply, status, body(status, 'client-error', STATUS_CODES[status] ?? 'the request was rejected'));
-  }
-  request.log.error({ err: error }, 'request failed');
-  return sendProblem(
-    reply,
-    500,
-    body(500, 'internal', `an internal error happened; quote request id ${request.id} when reporting it`, {
-      requestId: String(request.id),
-    }),
+  const known = error.code ? PARSER_PROBLEMS[error.code] : undefined;
+  const problem = known ? known() : badRequest('malformed-request', 'the request is not well-formed HTTP');
+  const payload = JSON.stringify(body(problem.status, problem.slug, problem.detail));
+  socket.end(
+    [
+      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? 'Error'}`,
+      'Content-Type: application/problem+json; charset=utf-8',
+      `Content-Length: ${Buffer.byteLength(payload)}`,
+      `X-Request-Id: ${randomUUID()}`,
+      'Connection: close',
+      '',
+      payload,
+    ].join('\r\n'),
   );
-}
-
-export function handleNotFound(request: FastifyRequest, reply: FastifyReply) {
-  return sendProblem(reply, 404, body(404, 'route-not-found', `no route ${request.method} ${request.url.split('?')[0]}`));
 }

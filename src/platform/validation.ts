@@ -65,10 +65,11 @@ function withDecimalIntegers(schema: unknown, validate: ValidateFunction): Valid
 
 /**
  * For routes whose whole body is optional (PATCH …/return): no body is validated as `{}`. An empty
- * text/plain body counts as none too: `fetch(url, { method: 'PATCH', body: '' })` sends one.
+ * text/plain body counts as none too: `fetch(url, { method: 'PATCH', body: '' })` sends one. The
+ * JSON body `null` is a body, and not an object: it stays, and validation refuses it.
  */
 export async function bodyDefaultsToEmpty(request: FastifyRequest): Promise<void> {
-  if (request.body === undefined || request.body === null || request.body === '') request.body = {};
+  if (request.body === undefined || request.body === '') request.body = {};
 }
 
 /**

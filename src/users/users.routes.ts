@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Database } from '../platform/db.ts';
-import { errors } from '../platform/openapi.ts';
-import { CreateUser, Page, UpdateUser, User, UserIdParams } from './users.schemas.ts';
+import { errors, noContent } from '../platform/openapi.ts';
+import { Page } from '../platform/schemas.ts';
+import { CreateUser, UpdateUser, UserIdParams, UserRef } from './users.schemas.ts';
 import * as service from './users.service.ts';
 
 export const userRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
@@ -10,26 +11,26 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (ap
 
   app.post(
     '/',
-    { schema: { tags, summary: 'Create a user', body: CreateUser, response: { 201: User, ...errors(409) } } },
+    { schema: { operationId: 'createUser', tags, summary: 'Create a user', body: CreateUser, response: { 201: UserRef, ...errors(409) } } },
     async (request, reply) => reply.code(201).send(await service.createUser(db, request.body)),
   );
 
   app.get(
     '/',
-    { schema: { tags, summary: 'List users, newest first', querystring: Page, response: { 200: Type.Array(User) } } },
+    { schema: { operationId: 'listUsers', tags, summary: 'List users, newest first', querystring: Page, response: { 200: Type.Array(UserRef) } } },
     async (request) => service.listUsers(db, request.query),
   );
 
   app.get(
     '/:user_id',
-    { schema: { tags, summary: 'Get a user', params: UserIdParams, response: { 200: User, ...errors(404) } } },
+    { schema: { operationId: 'getUser', tags, summary: 'Get a user', params: UserIdParams, response: { 200: UserRef, ...errors(404) } } },
     async (request) => service.getUser(db, request.params.user_id),
   );
 
   app.patch(
     '/:user_id',
     {
-      schema: { tags, summary: 'Change a user', params: UserIdParams, body: UpdateUser, response: { 200: User, ...errors(404, 409) } },
+      schema: { operationId: 'updateUser', tags, summary: 'Change a user', params: UserIdParams, body: UpdateUser, response: { 200: UserRef, ...errors(404, 409) } },
     },
     async (request) => service.updateUser(db, request.params.user_id, request.body),
   );
@@ -38,15 +39,16 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (ap
     '/:user_id',
     {
       schema: {
+        operationId: 'deleteUser',
         tags,
         summary: 'Delete a user who has no assignments and owns no project',
         params: UserIdParams,
-        response: { 204: { description: 'Deleted' }, ...errors(404, 409) },
+        response: { 204: noContent('Deleted'), ...errors(404, 409) },
       },
     },
     async (request, reply) => {
       await service.deleteUser(db, request.params.user_id);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 };

@@ -1,8 +1,7 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
-import { Timestamp } from '../platform/schemas.ts';
+import { ref, Timestamp, Uuid } from '../platform/schemas.ts';
 
-export const Uuid = Type.String({ format: 'uuid' });
 const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
 
 export const Role = Type.Union([Type.Literal('Admin'), Type.Literal('Employee'), Type.Literal('Dev')]);
@@ -11,7 +10,7 @@ const Roles = Type.Array(Role, { minItems: 1, maxItems: 3, uniqueItems: true });
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Password = Type.String({ minLength: 8, maxLength: 256, description: 'stored only as a salted scrypt hash' });
 
-/** The user object of the source document; no password field, ever. */
+/** The user object of the Project API; no password field, ever. */
 export const User = Type.Object(
   {
     user_id: Uuid,
@@ -24,9 +23,10 @@ export const User = Type.Object(
     created_at: Timestamp,
     updated_at: Timestamp,
   },
-  { $id: 'User' },
+  { $id: 'User', description: 'A person who signs in or is assigned to projects; never shows a password' },
 );
 export type User = Static<typeof User>;
+export const UserRef = ref(User);
 
 export const CreateUser = Type.Object(
   {
@@ -57,20 +57,3 @@ export const UpdateUser = Type.Partial(
 export type UpdateUser = Static<typeof UpdateUser>;
 
 export const UserIdParams = Type.Object({ user_id: Uuid });
-
-/** `skip` and `limit` of every Project API list. */
-export const Page = Type.Object({
-  skip: Type.Integer({ minimum: 0, default: 0 }),
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-});
-export type Page = Static<typeof Page>;
-
-export const Login = Type.Object(
-  { email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 256 }) },
-  { additionalProperties: false },
-);
-export const LoginResult = Type.Object({
-  token: Type.String(),
-  expires_at: Timestamp,
-  user: User,
-});

@@ -1,7 +1,9 @@
 import type { Database } from '../platform/db.ts';
-import { isStillReferenced, problems } from '../platform/problems.ts';
-import { hashPassword } from './passwords.ts';
-import type { CreateUser, Page, UpdateUser, User } from './users.schemas.ts';
+import { isStillReferenced } from '../platform/problems.ts';
+import type { Page } from '../platform/schemas.ts';
+import { hashPassword } from './login/passwords.ts';
+import { userProblems } from './users.problems.ts';
+import type { CreateUser, UpdateUser, User } from './users.schemas.ts';
 import * as store from './users.store.ts';
 import type { UserRecord } from './users.store.ts';
 
@@ -16,7 +18,7 @@ export function listUsers(db: Database, page: Page): Promise<User[]> {
 
 export async function getUser(db: Database, userId: string): Promise<User> {
   const user = await store.findUser(db, userId);
-  if (!user) throw problems.userNotFound(userId);
+  if (!user) throw userProblems.userNotFound(userId);
   return user;
 }
 
@@ -49,7 +51,7 @@ export async function updateUser(db: Database, userId: string, input: UpdateUser
   if (input.password !== undefined) changes.passwordHash = input.password === null ? null : await hashPassword(input.password);
   return db.transaction(async (tx) => {
     const user = await store.updateUser(tx, userId, changes);
-    if (!user) throw problems.userNotFound(userId);
+    if (!user) throw userProblems.userNotFound(userId);
     return user;
   });
 }
@@ -58,10 +60,10 @@ export async function updateUser(db: Database, userId: string, input: UpdateUser
 export async function deleteUser(db: Database, userId: string): Promise<void> {
   try {
     await db.transaction(async (tx) => {
-      if (!(await store.deleteUser(tx, userId))) throw problems.userNotFound(userId);
+      if (!(await store.deleteUser(tx, userId))) throw userProblems.userNotFound(userId);
     });
   } catch (error) {
-    if (isStillReferenced(error)) throw problems.userHasAssignments();
+    if (isStillReferenced(error)) throw userProblems.userHasAssignments();
     throw error;
   }
 }

@@ -1,7 +1,8 @@
 import { desc, eq, sql } from 'drizzle-orm';
 import { users } from '../db/schema.ts';
 import type { Executor } from '../platform/db.ts';
-import type { Page, User } from './users.schemas.ts';
+import type { Page } from '../platform/schemas.ts';
+import type { User } from './users.schemas.ts';
 
 type Role = User['role'][number];
 
@@ -54,15 +55,6 @@ export async function findUser(db: Executor, userId: string): Promise<User | und
   return row && toUser(row);
 }
 
-/** For sign-in: the user with this email (ignoring case) and their password hash. */
-export async function findUserForLogin(db: Executor, email: string) {
-  const [row] = await db
-    .select({ ...userColumns, passwordHash: users.passwordHash })
-    .from(users)
-    .where(eq(sql`lower(${users.email})`, email.toLowerCase()));
-  return row && { user: toUser(row), passwordHash: row.passwordHash };
-}
-
 export async function insertUser(db: Executor, record: UserRecord): Promise<User> {
   const [row] = await db.insert(users).values(record).returning(userColumns);
   return toUser(row!);
@@ -79,37 +71,5 @@ export async function updateUser(db: Executor, userId: string, changes: Partial<
 
 export async function deleteUser(db: Executor, userId: string): Promise<boolean> {
   const rows = await db.delete(users).where(eq(users.userId, userId)).returning({ id: users.userId });
-  return rows.length > 0;
-}
-
-export async function anyAdministrator(db: Executor): Promise<boolean> {
-  const [row] = await db
-    .select({ id: users.userId })
-    .from(users)
-    .where(sql`'Admin' = any(${users.role}) and ${users.status} = 'active' and ${users.passwordHash} is not null`)
-    .limit(1);
-  return row !== undefined;
-}
-
-/** Creates the user, or — same email — makes them an active Admin with this password hash. */
-export async function upsertAdministrator(db: Executor, email: string, passwordHash: string): Promise<void> {
-  // The conflict target is the expression index on lower(email), which the query builder cannot name.
-  await db.execute(sql`
-    insert into users (email, first_name, last_name, role, status, password_hash)
-    values (${email}, 'Admin', 'Administrator', array['Admin'], 'active', ${passwordHash})
-    on conflict (lower(email)) do update set
-      password_hash = excluded.password_hash,
-      status = 'active',
-      role = case when 'Admin' = any(users.role) then users.role else array_append(users.role, 'Admin') end,
-      updated_at = now()`);
-}
-
-/** Creates the user unless one with this email exists; true when this call created it. */
-export async function insertAdministratorIfAbsent(db: Executor, email: string, passwordHash: string): Promise<boolean> {
-  const rows = await db
-    .insert(users)
-    .values({ email, firstName: 'Admin', lastName: 'Administrator', role: ['Admin'], status: 'active', passwordHash })
-    .onConflictDoNothing()
-    .returning({ id: users.userId });
   return rows.length > 0;
 }

@@ -1,10 +1,15 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/platform/db.ts';
-import { bootstrapAdministrator } from '../../src/users/bootstrap.ts';
+import { bootstrapAdministrator } from '../../src/users/login/bootstrap.ts';
+import { loadConfig } from '../../src/config.ts';
 import type { User } from '../../src/users/users.schemas.ts';
 import { testApp, testConfig, unique } from '../support/app.ts';
 import type { TestApp } from '../support/app.ts';
+import { expectProblem } from '../support/problems.ts';
+import type { ResponseLike } from '../support/problems.ts';
+import { createUser } from '../support/users.ts';
+import type { UserFields } from '../support/users.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -22,18 +27,11 @@ function login(body: unknown, remoteAddress = '192.0.2.1') {
   return t.app.inject({ method: 'POST', url: '/api/auth/login', payload: body as object, remoteAddress });
 }
 
-async function createUser(fields: Record<string, unknown> = {}): Promise<User> {
-  const response = await t.request('POST', '/api/v1/users', {
-    email: `login-${unique()}@example.test`,
-    first_name: 'Grace',
-    last_name: 'Hopper',
-    role: ['Admin'],
-    password: PASSWORD,
-    ...fields,
-  });
-  expect(response.statusCode, response.body).toBe(201);
-  return response.json<User>();
-}
+/** A user whose password is PASSWORD: an Admin unless told otherwise. */
+const userWithPassword = (fields: UserFields = {}) => createUser(t, { role: ['Admin'], password: PASSWORD, ...fields });
+
+/** The one answer to any failed sign-in. */
+const expectInvalidCredentials = (response: ResponseLike) => expectProblem(response, 401, 'invalid-credentials');
 
 interface LoginResult {
   token: string;
@@ -43,7 +41,7 @@ interface LoginResult {
 
 describe('POST /api/auth/login', () => {
   it('signs an active user in: 200 { token, expires_at, user }, never a password or hash', async () => {
-    const user = await createUser();
+    const user = await userWithPassword();
     const before = Date.now();
     const response = await login({ email: user.email, password: PASSWORD }, clientAddress());
     expect(response.statusCode, response.body).toBe(200);
@@ -61,50 +59,46 @@ describe('POST /api/auth/login', () => {
   });
 
   it('the token it issues works on the admin API', async () => {
-    const user = await createUser();
+    const user = await userWithPassword();
     const { token } = (await login({ email: user.email, password: PASSWORD }, clientAddress())).json<LoginResult>();
     const response = await t.app.inject({ method: 'GET', url: '/api/admin/vehicles', headers: { authorization: `Bearer ${token}` } });
     expect(response.statusCode).toBe(200);
   });
 
-  it("a user who is not an Admin signs in, but their token is 403 on the admin API", async () => {
-    const user = await createUser({ role: ['Employee'] });
+  it("a user who is not an Admin signs in, but their token is 403 forbidden on the admin API", async () => {
+    const user = await userWithPassword({ role: ['Employee'] });
     const { token } = (await login({ email: user.email, password: PASSWORD }, clientAddress())).json<LoginResult>();
     const response = await t.app.inject({ method: 'GET', url: '/api/admin/vehicles', headers: { authorization: `Bearer ${token}` } });
-    expect(response.statusCode).toBe(403);
+    expectProblem(response, 403, 'forbidden');
   });
 
   it('the email is matched ignoring case', async () => {
-    const user = await createUser();
+    const user = await userWithPassword();
     expect((await login({ email: user.email.toUpperCase(), password: PASSWORD }, clientAddress())).statusCode).toBe(200);
   });
 
-  it('a wrong password and an unknown email get the same 401', async () => {
-    const user = await createUser();
+  it('a wrong password and an unknown email get the same 401 invalid-credentials', async () => {
+    const user = await userWithPassword();
     const address = clientAddress();
     const wrongPassword = await login({ email: user.email, password: 'not the password' }, address);
     const unknownEmail = await login({ email: `nobody-${unique()}@example.test`, password: PASSWORD }, address);
-    for (const response of [wrongPassword, unknownEmail]) {
-      expect(response.statusCode).toBe(401);
-      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
-    }
+    for (const response of [wrongPassword, unknownEmail]) expectInvalidCredentials(response);
     expect(wrongPassword.json()).toEqual(unknownEmail.json());
   });
 
-  it('an inactive user is 401 with the same answer, even with the right password', async () => {
-    const user = await createUser({ status: 'inactive' });
+  it('an inactive user is 401 invalid-credentials with the same answer, even with the right password', async () => {
+    const user = await userWithPassword({ status: 'inactive' });
     const address = clientAddress();
     const inactive = await login({ email: user.email, password: PASSWORD }, address);
     const unknown = await login({ email: `nobody-${unique()}@example.test`, password: PASSWORD }, address);
-    expect(inactive.statusCode).toBe(401);
+    expectInvalidCredentials(inactive);
     expect(inactive.json()).toEqual(unknown.json());
   });
 
-  it('a user without a password cannot sign in: 401', async () => {
-    const user = await createUser({ password: undefined });
-    expect((await login({ email: user.email, password: '' }, clientAddress())).statusCode).toBe(401);
-    expect((await login({ email: user.email, password: PASSWORD }, clientAddress())).statusCode).toBe(401);
+  it('a user without a password cannot sign in: 401 invalid-credentials', async () => {
+    const user = await userWithPassword({ password: undefined });
+    expectInvalidCredentials(await login({ email: user.email, password: '' }, clientAddress()));
+    expectInvalidCredentials(await login({ email: user.email, password: PASSWORD }, clientAddress()));
   });
 
   it.each([
@@ -112,48 +106,47 @@ describe('POST /api/auth/login', () => {
     ['no email', { password: PASSWORD }],
     ['an unknown field', { email: 'a@example.test', password: PASSWORD, remember: true }],
     ['a number as password', { email: 'a@example.test', password: 12345678 }],
-  ])('%s is 400', async (_case, body) => {
-    const response = await login(body, clientAddress());
-    expect(response.statusCode).toBe(400);
-    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  ])('%s is 400 validation', async (_case, body) => {
+    expectProblem(await login(body, clientAddress()), 400, 'validation');
   });
 
-  it('after 5 failed sign-ins from one client the next is 429 with Retry-After, even with the right password', async () => {
-    const user = await createUser();
+  it('after 5 failed sign-ins from one client the next is 429 too-many-login-attempts with Retry-After of the 15-minute window, even with the right password', async () => {
+    const user = await userWithPassword();
     const address = clientAddress();
-    for (let i = 0; i < 5; i++) {
-      expect((await login({ email: user.email, password: `wrong-${i}` }, address)).statusCode).toBe(401);
-    }
+    for (let i = 0; i < 5; i++) expectInvalidCredentials(await login({ email: user.email, password: `wrong-${i}` }, address));
     const throttled = await login({ email: user.email, password: PASSWORD }, address);
-    expect(throttled.statusCode).toBe(429);
-    expect(throttled.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const problem = expectProblem(throttled, 429, 'too-many-login-attempts');
     const retryAfter = Number(throttled.headers['retry-after']);
     expect(Number.isInteger(retryAfter)).toBe(true);
-    expect(retryAfter).toBeGreaterThan(0);
+    // The window is 15 minutes from the first failure, a moment ago.
+    expect(retryAfter).toBeGreaterThanOrEqual(890);
     expect(retryAfter).toBeLessThanOrEqual(15 * 60);
-    expect(throttled.json()).toMatchObject({ status: 429 });
+    expect(problem.detail).toContain(`${retryAfter} s`);
 
     // Another client is not held back.
     expect((await login({ email: user.email, password: PASSWORD }, clientAddress())).statusCode).toBe(200);
   });
 
-  it('concurrent guesses from one client cannot get past the limit: 5 are checked, the rest are 429', async () => {
-    const user = await createUser();
+  it('concurrent guesses from one client cannot get past the limit: 5 are checked (401), the rest are 429', async () => {
+    const user = await userWithPassword();
     const address = clientAddress();
     const responses = await Promise.all(
       Array.from({ length: 20 }, (_, i) => login({ email: user.email, password: `guess-${i}` }, address)),
     );
-    const statuses = responses.map((r) => r.statusCode);
-    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+    const checked = responses.filter((r) => r.statusCode === 401);
+    const throttled = responses.filter((r) => r.statusCode === 429);
+    expect(checked).toHaveLength(5);
+    expect(throttled).toHaveLength(15);
+    for (const response of checked) expectInvalidCredentials(response);
+    for (const response of throttled) expectProblem(response, 429, 'too-many-login-attempts');
   });
 
   it('a successful sign-in clears the failures of its client', async () => {
-    const user = await createUser();
+    const user = await userWithPassword();
     const address = clientAddress();
     for (let i = 0; i < 4; i++) await login({ email: user.email, password: 'wrong' }, address);
     expect((await login({ email: user.email, password: PASSWORD }, address)).statusCode).toBe(200);
-    for (let i = 0; i < 4; i++) expect((await login({ email: user.email, password: 'wrong' }, address)).statusCode).toBe(401);
+    for (let i = 0; i < 4; i++) expectInvalidCredentials(await login({ email: user.email, password: 'wrong' }, address));
     expect((await login({ email: user.email, password: PASSWORD }, address)).statusCode).toBe(200);
   });
 });
@@ -175,12 +168,12 @@ describe('bootstrapAdministrator', () => {
     const email = `reset-${unique()}@example.test`;
     await bootstrapAdministrator(t.database.db, testConfig({ adminEmail: email, adminPassword: 'old-password-1' }), 'http://x');
     await bootstrapAdministrator(t.database.db, testConfig({ adminEmail: email, adminPassword: 'new-password-2' }), 'http://x');
-    expect((await login({ email, password: 'old-password-1' }, clientAddress())).statusCode).toBe(401);
+    expectInvalidCredentials(await login({ email, password: 'old-password-1' }, clientAddress()));
     expect((await login({ email, password: 'new-password-2' }, clientAddress())).statusCode).toBe(200);
   });
 
   it('an existing user named by ADMIN_EMAIL is made an active Admin, keeping their other roles', async () => {
-    const user = await createUser({ role: ['Employee'], status: 'inactive' });
+    const user = await userWithPassword({ role: ['Employee'], status: 'inactive' });
     await bootstrapAdministrator(t.database.db, testConfig({ adminEmail: user.email.toUpperCase(), adminPassword: 'promoted-pass' }), 'http://x');
     const response = await login({ email: user.email, password: 'promoted-pass' }, clientAddress());
     expect(response.statusCode).toBe(200);
@@ -223,21 +216,48 @@ describe('bootstrapAdministrator', () => {
 });
 
 describe('behind a proxy (TRUST_PROXY)', () => {
-  it('keys the throttle on X-Forwarded-For, so one client locked out does not lock out another', async () => {
-    const proxied = await testApp({ database: t.database, config: { trustProxy: true } });
+  /** An app whose trustProxy is what loadConfig makes of this TRUST_PROXY, on this file's database. */
+  const behindProxy = (trustProxy: string) =>
+    testApp({ database: t.database, config: { trustProxy: loadConfig({ TRUST_PROXY: trustProxy }).trustProxy } });
+
+  /** A failed sign-in of `client`, forwarded by the proxy at `proxy` (light-my-request's default address). */
+  const attempt = (app: TestApp, client: string, proxy = '127.0.0.1') =>
+    app.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      remoteAddress: proxy,
+      headers: { 'x-forwarded-for': client },
+      payload: { email: `nobody-${unique()}@example.com`, password: 'wrong-password' },
+    });
+
+  it.each([
+    ['an address list that contains the proxy', '192.0.2.10, 127.0.0.1'],
+    ['a CIDR list one of which contains the proxy', '10.0.0.0/8,127.0.0.0/8'],
+    ['a hop count of 1', '1'],
+  ])(
+    'trusting %s, X-Forwarded-For keys the throttle: the client that failed 5 times is 429, another forwarded client still 401',
+    async (_case, trustProxy) => {
+      const proxied = await behindProxy(trustProxy);
+      try {
+        for (let i = 0; i < 5; i++) expectInvalidCredentials(await attempt(proxied, '203.0.113.7'));
+        expectProblem(await attempt(proxied, '203.0.113.7'), 429, 'too-many-login-attempts');
+        expectInvalidCredentials(await attempt(proxied, '203.0.113.8'));
+      } finally {
+        await proxied.close();
+      }
+    },
+  );
+
+  it('trusting a list without the proxy, X-Forwarded-For is ignored: failures count against the socket address', async () => {
+    const direct = await behindProxy('192.0.2.10, 10.0.0.0/8');
     try {
-      const attempt = (client: string) =>
-        proxied.app.inject({
-          method: 'POST',
-          url: '/api/auth/login',
-          headers: { 'x-forwarded-for': client },
-          payload: { email: `nobody-${unique()}@example.com`, password: 'wrong-password' },
-        });
-      for (let i = 0; i < 5; i++) expect((await attempt('203.0.113.7')).statusCode).toBe(401);
-      expect((await attempt('203.0.113.7')).statusCode).toBe(429);
-      expect((await attempt('203.0.113.8')).statusCode).toBe(401);
+      for (let i = 1; i <= 5; i++) expectInvalidCredentials(await attempt(direct, `203.0.113.${i}`));
+      // Five different forwarded clients failed, yet all from 127.0.0.1: a sixth is held back too…
+      expectProblem(await attempt(direct, '203.0.113.99'), 429, 'too-many-login-attempts');
+      // …while another socket address is not.
+      expectInvalidCredentials(await attempt(direct, '203.0.113.99', '198.51.100.20'));
     } finally {
-      await proxied.close();
+      await direct.close();
     }
   });
 });

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actor } from '../../platform/auth.ts';
+import type { Cursors } from '../../platform/cursors.ts';
 import type { Database } from '../../platform/db.ts';
 import { errors } from '../../platform/openapi.ts';
 import { bodyDefaultsToEmpty } from '../../platform/validation.ts';
@@ -13,25 +14,27 @@ import {
 } from './assignments.schemas.ts';
 import * as service from './assignments.service.ts';
 
-export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
+export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors: Cursors }> = async (app, { db, cursors }) => {
   const tags = ['assignments'];
 
   app.get(
     '/',
     {
       schema: {
+        operationId: 'listFleetAssignments',
         tags,
         summary: 'List assignments, newest assignedAt first, each with its vehicle and technician',
         querystring: AssignmentListQuery,
         response: { 200: AssignmentListBody },
       },
     },
-    async (request) => service.listAssignments(db, request.query),
+    async (request) => service.listAssignments(db, cursors, request.query),
   );
 
   app.get(
     '/:id',
-    { schema: { tags, summary: 'Get an assignment', params: IdParams, response: { 200: AssignmentBody, ...errors(404) } } },
+    { schema: { operationId: 'getFleetAssignment',
+        tags, summary: 'Get an assignment', params: IdParams, response: { 200: AssignmentBody, ...errors(404) } } },
     async (request) => ({ assignment: await service.getAssignment(db, request.params.id) }),
   );
 
@@ -39,6 +42,7 @@ export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = asy
     '/',
     {
       schema: {
+        operationId: 'createFleetAssignment',
         tags,
         summary: 'Assign a vehicle to a technician; both must be free of any active assignment',
         body: CreateAssignment,
@@ -53,6 +57,7 @@ export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = asy
     '/:id/return',
     {
       schema: {
+        operationId: 'returnFleetAssignment',
         tags,
         summary: 'Mark an assignment returned, releasing the vehicle and the technician',
         params: IdParams,

@@ -1,9 +1,9 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
-import { Nullable, Timestamp } from '../../platform/schemas.ts';
+import { Nullable, ref, Timestamp } from '../../platform/schemas.ts';
 import { Id } from '../common.schemas.ts';
-import { Technician } from '../technicians/technicians.schemas.ts';
-import { Vehicle } from '../vehicles/vehicles.schemas.ts';
+import { TechnicianRef } from '../technicians/technicians.schemas.ts';
+import { VehicleRef } from '../vehicles/vehicles.schemas.ts';
 
 const Notes = Nullable(Type.String({ maxLength: 2000 }));
 
@@ -20,12 +20,13 @@ export const Assignment = Type.Object(
     assignedBy: Type.String({ description: 'sub of the token that assigned' }),
     returnedBy: Nullable(Type.String({ description: 'sub of the token that returned' })),
     notes: Notes,
-    vehicle: Vehicle,
-    technician: Technician,
+    vehicle: VehicleRef,
+    technician: TechnicianRef,
   },
-  { $id: 'Assignment' },
+  { $id: 'Assignment', description: 'A vehicle held by a technician, from assignedAt until returnedAt' },
 );
 export type Assignment = Static<typeof Assignment>;
+export const AssignmentRef = ref(Assignment);
 
 export const CreateAssignment = Type.Object(
   {
@@ -51,8 +52,8 @@ export const AssignmentListQuery = Type.Object({
 });
 export type AssignmentListQuery = Static<typeof AssignmentListQuery>;
 
-export const AssignmentBody = Type.Object({ assignment: Assignment });
+export const AssignmentBody = Type.Object({ assignment: AssignmentRef });
 export const AssignmentListBody = Type.Object({
-  assignments: Type.Array(Assignment),
+  assignments: Type.Array(AssignmentRef),
   nextCursor: Nullable(Type.String({ description: 'pass as cursor for the next page; null on the last' })),
 });

@@ -1,5 +1,6 @@
 import type { Database } from '../../platform/db.ts';
-import { problems } from '../../platform/problems.ts';
+import type { Cursors } from '../../platform/cursors.ts';
+import { fleetProblems } from '../fleet.problems.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { findTechnician } from '../technicians/technicians.store.ts';
 import { findVehicle } from '../vehicles/vehicles.store.ts';
@@ -8,21 +9,22 @@ import * as store from './assignments.store.ts';
 
 export async function listAssignments(
   db: Database,
+  cursors: Cursors,
   query: AssignmentListQuery,
 ): Promise<{ assignments: Assignment[]; nextCursor: string | null }> {
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const after = query.cursor === undefined ? undefined : decodeCursor(cursors, query.cursor);
   // One row more than asked tells whether another page follows.
   const limit = query.limit === undefined ? undefined : query.limit + 1;
   const rows = await store.listAssignments(db, { ...query, after, limit });
   if (query.limit === undefined || rows.length <= query.limit) return { assignments: rows, nextCursor: null };
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1]!;
-  return { assignments: page, nextCursor: encodeCursor({ assignedAt: new Date(last.assignedAt), id: last.id }) };
+  return { assignments: page, nextCursor: encodeCursor(cursors, { assignedAt: new Date(last.assignedAt), id: last.id }) };
 }
 
 export async function getAssignment(db: Database, id: number): Promise<Assignment> {
   const assignment = await store.findAssignment(db, id);
-  if (!assignment) throw problems.assignmentNotFound(id);
+  if (!assignment) throw fleetProblems.assignmentNotFound(id);
   return assignment;
 }
 
@@ -34,10 +36,10 @@ export function createAssignment(db: Database, input: CreateAssignment, assigned
   return db.transaction(async (tx) => {
     const id = await store.insertAssignment(tx, { ...input, notes: input.notes ?? null, assignedBy });
     if (id === undefined) {
-      if (!(await findVehicle(tx, input.vehicleId))) throw problems.vehicleNotFound(input.vehicleId);
-      if (!(await findTechnician(tx, input.technicianId))) throw problems.technicianNotFound(input.technicianId);
+      if (!(await findVehicle(tx, input.vehicleId))) throw fleetProblems.vehicleNotFound(input.vehicleId);
+      if (!(await findTechnician(tx, input.technicianId))) throw fleetProblems.technicianNotFound(input.technicianId);
       // Both existed a moment ago and were retired since: the answer is still "not found".
-      throw problems.vehicleNotFound(input.vehicleId);
+      throw fleetProblems.vehicleNotFound(input.vehicleId);
     }
     return (await store.findAssignment(tx, id))!;
   });
@@ -53,8 +55,8 @@ export function returnAssignment(
   return db.transaction(async (tx) => {
     const returned = await store.markReturned(tx, id, { returnedBy, notes: input.notes });
     if (returned === undefined) {
-      if (await store.assignmentExists(tx, id)) throw problems.assignmentAlreadyReturned(id);
-      throw problems.assignmentNotFound(id);
+      if (await store.assignmentExists(tx, id)) throw fleetProblems.assignmentAlreadyReturned(id);
+      throw fleetProblems.assignmentNotFound(id);
     }
     return (await store.findAssignment(tx, id))!;
   });

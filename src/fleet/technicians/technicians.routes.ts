@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Database } from '../../platform/db.ts';
-import { errors } from '../../platform/openapi.ts';
+import { errors, noContent } from '../../platform/openapi.ts';
 import { IdParams } from '../common.schemas.ts';
 import { CreateTechnician, UpdateTechnician, TechnicianBody, TechnicianListBody, TechnicianListQuery } from './technicians.schemas.ts';
 import * as service from './technicians.service.ts';
@@ -10,19 +10,22 @@ export const technicianRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = asy
 
   app.get(
     '/',
-    { schema: { tags, summary: 'List technicians in service, by id', querystring: TechnicianListQuery, response: { 200: TechnicianListBody } } },
+    { schema: { operationId: 'listTechnicians',
+        tags, summary: 'List technicians in service, by id', querystring: TechnicianListQuery, response: { 200: TechnicianListBody } } },
     async (request) => ({ technicians: await service.listTechnicians(db, request.query) }),
   );
 
   app.post(
     '/',
-    { schema: { tags, summary: 'Register a technician', body: CreateTechnician, response: { 201: TechnicianBody, ...errors(409) } } },
+    { schema: { operationId: 'createTechnician',
+        tags, summary: 'Register a technician', body: CreateTechnician, response: { 201: TechnicianBody, ...errors(409) } } },
     async (request, reply) => reply.code(201).send({ technician: await service.createTechnician(db, request.body) }),
   );
 
   app.get(
     '/:id',
-    { schema: { tags, summary: 'Get a technician', params: IdParams, response: { 200: TechnicianBody, ...errors(404) } } },
+    { schema: { operationId: 'getTechnician',
+        tags, summary: 'Get a technician', params: IdParams, response: { 200: TechnicianBody, ...errors(404) } } },
     async (request) => ({ technician: await service.getTechnician(db, request.params.id) }),
   );
 
@@ -30,6 +33,7 @@ export const technicianRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = asy
     '/:id',
     {
       schema: {
+        operationId: 'updateTechnician',
         tags,
         summary: 'Change a technician',
         params: IdParams,
@@ -44,15 +48,16 @@ export const technicianRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = asy
     '/:id',
     {
       schema: {
+        operationId: 'deleteTechnician',
         tags,
         summary: 'Delete a technician (retire them if they have assignment history)',
         params: IdParams,
-        response: { 204: { description: 'Deleted or retired' }, ...errors(404, 409) },
+        response: { 204: noContent('Deleted or retired'), ...errors(404, 409) },
       },
     },
     async (request, reply) => {
       await service.removeTechnician(db, request.params.id);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 };

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
-import { Nullable, Timestamp } from '../../platform/schemas.ts';
+import { Nullable, ref, Timestamp } from '../../platform/schemas.ts';
 import { Id, Text } from '../common.schemas.ts';
 
 const fields = {
@@ -20,6 +20,7 @@ export const Technician = Type.Object(
   { $id: 'Technician' },
 );
 export type Technician = Static<typeof Technician>;
+export const TechnicianRef = ref(Technician);
 
 export const CreateTechnician = Type.Object(
   { name: fields.name, email: fields.email, phone: Type.Optional(fields.phone) },
@@ -34,5 +35,5 @@ export const TechnicianListQuery = Type.Object({
   available: Type.Optional(Type.Boolean({ description: 'true: only technicians without an active assignment; false: only busy ones' })),
 });
 
-export const TechnicianBody = Type.Object({ technician: Technician });
-export const TechnicianListBody = Type.Object({ technicians: Type.Array(Technician) });
+export const TechnicianBody = Type.Object({ technician: TechnicianRef });
+export const TechnicianListBody = Type.Object({ technicians: Type.Array(TechnicianRef) });

@@ -1,5 +1,6 @@
 import type { Database } from '../../platform/db.ts';
-import { problems } from '../../platform/problems.ts';
+import { fleetProblems } from '../fleet.problems.ts';
+import { removeFromService } from '../retirement.store.ts';
 import type { CreateTechnician, UpdateTechnician, Technician } from './technicians.schemas.ts';
 import * as store from './technicians.store.ts';
 
@@ -9,7 +10,7 @@ export function listTechnicians(db: Database, filter: { available?: boolean }): 
 
 export async function getTechnician(db: Database, id: number): Promise<Technician> {
   const technician = await store.findTechnician(db, id);
-  if (!technician) throw problems.technicianNotFound(id);
+  if (!technician) throw fleetProblems.technicianNotFound(id);
   return technician;
 }
 
@@ -23,22 +24,16 @@ export function createTechnician(db: Database, input: CreateTechnician): Promise
 
 export function updateTechnician(db: Database, id: number, changes: UpdateTechnician): Promise<Technician> {
   return db.transaction(async (tx) => {
-    if (!(await store.updateTechnician(tx, id, changes))) throw problems.technicianNotFound(id);
+    if (!(await store.updateTechnician(tx, id, changes))) throw fleetProblems.technicianNotFound(id);
     return (await store.findTechnician(tx, id))!;
   });
 }
 
-/**
- * A technician who was never assigned is deleted; one with history is retired, so their past
- * assignments still show them. The row lock makes a concurrent assignment either finish first
- * (then this is 409) or find the technician gone (then it is 404).
- */
+/** Deleted if never assigned, retired if it has history; 409 while it holds an active assignment. */
 export function removeTechnician(db: Database, id: number): Promise<void> {
   return db.transaction(async (tx) => {
-    const usage = await store.lockTechnicianForRemoval(tx, id);
-    if (!usage) throw problems.technicianNotFound(id);
-    if (usage.isAssigned) throw problems.technicianStillAssigned(id);
-    if (usage.hasHistory) await store.retireTechnician(tx, id);
-    else await store.deleteTechnician(tx, id);
+    const removal = await removeFromService(tx, 'technician', id);
+    if (removal === 'missing') throw fleetProblems.technicianNotFound(id);
+    if (removal === 'assigned') throw fleetProblems.technicianStillAssigned(id);
   });
 }

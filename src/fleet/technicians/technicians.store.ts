@@ -1,5 +1,5 @@
 import { and, asc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
-import { assignments, technicians } from '../../db/schema.ts';
+import { technicians } from '../../db/schema.ts';
 import type { Executor } from '../../platform/db.ts';
 import type { CreateTechnician, UpdateTechnician, Technician } from './technicians.schemas.ts';
 
@@ -58,36 +58,4 @@ export async function updateTechnician(db: Executor, id: number, changes: Update
     .where(and(eq(technicians.id, id), isNull(technicians.retiredAt)))
     .returning({ id: technicians.id });
   return rows.length > 0;
-}
-
-/**
- * Locks a technician in service against concurrent assignment (which holds FOR SHARE on it) and
- * reports whether it has ever been assigned and whether it holds an assignment now.
- */
-export async function lockTechnicianForRemoval(
-  db: Executor,
-  id: number,
-): Promise<{ hasHistory: boolean; isAssigned: boolean } | undefined> {
-  const [locked] = await db
-    .select({ id: technicians.id })
-    .from(technicians)
-    .where(and(eq(technicians.id, id), isNull(technicians.retiredAt)))
-    .for('update');
-  if (!locked) return undefined;
-  const [usage] = await db
-    .select({
-      hasHistory: sql<boolean>`count(*) > 0`,
-      isAssigned: sql<boolean>`count(*) filter (where ${assignments.status} = 'active') > 0`,
-    })
-    .from(assignments)
-    .where(eq(assignments.technicianId, id));
-  return usage!;
-}
-
-export async function retireTechnician(db: Executor, id: number): Promise<void> {
-  await db.update(technicians).set({ retiredAt: sql`now()`, updatedAt: sql`now()` }).where(eq(technicians.id, id));
-}
-
-export async function deleteTechnician(db: Executor, id: number): Promise<void> {
-  await db.delete(technicians).where(eq(technicians.id, id));
 }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Database } from '../../platform/db.ts';
-import { errors } from '../../platform/openapi.ts';
+import { errors, noContent } from '../../platform/openapi.ts';
 import { IdParams } from '../common.schemas.ts';
 import { CreateVehicle, UpdateVehicle, VehicleBody, VehicleListBody, VehicleListQuery } from './vehicles.schemas.ts';
 import * as service from './vehicles.service.ts';
@@ -10,19 +10,22 @@ export const vehicleRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async 
 
   app.get(
     '/',
-    { schema: { tags, summary: 'List vehicles in service, by id', querystring: VehicleListQuery, response: { 200: VehicleListBody } } },
+    { schema: { operationId: 'listVehicles',
+        tags, summary: 'List vehicles in service, by id', querystring: VehicleListQuery, response: { 200: VehicleListBody } } },
     async (request) => ({ vehicles: await service.listVehicles(db, request.query) }),
   );
 
   app.post(
     '/',
-    { schema: { tags, summary: 'Register a vehicle', body: CreateVehicle, response: { 201: VehicleBody, ...errors(409) } } },
+    { schema: { operationId: 'createVehicle',
+        tags, summary: 'Register a vehicle', body: CreateVehicle, response: { 201: VehicleBody, ...errors(409) } } },
     async (request, reply) => reply.code(201).send({ vehicle: await service.createVehicle(db, request.body) }),
   );
 
   app.get(
     '/:id',
-    { schema: { tags, summary: 'Get a vehicle', params: IdParams, response: { 200: VehicleBody, ...errors(404) } } },
+    { schema: { operationId: 'getVehicle',
+        tags, summary: 'Get a vehicle', params: IdParams, response: { 200: VehicleBody, ...errors(404) } } },
     async (request) => ({ vehicle: await service.getVehicle(db, request.params.id) }),
   );
 
@@ -30,6 +33,7 @@ export const vehicleRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async 
     '/:id',
     {
       schema: {
+        operationId: 'updateVehicle',
         tags,
         summary: 'Change a vehicle',
         params: IdParams,
@@ -44,15 +48,16 @@ export const vehicleRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async 
     '/:id',
     {
       schema: {
+        operationId: 'deleteVehicle',
         tags,
         summary: 'Delete a vehicle (retire it if it has assignment history)',
         params: IdParams,
-        response: { 204: { description: 'Deleted or retired' }, ...errors(404, 409) },
+        response: { 204: noContent('Deleted or retired'), ...errors(404, 409) },
       },
     },
     async (request, reply) => {
       await service.removeVehicle(db, request.params.id);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 };

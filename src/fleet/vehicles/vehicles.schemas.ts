@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
-import { Nullable, Timestamp } from '../../platform/schemas.ts';
+import { Nullable, ref, Timestamp } from '../../platform/schemas.ts';
 import { Id, Text } from '../common.schemas.ts';
 
 const fields = {
@@ -22,6 +22,7 @@ export const Vehicle = Type.Object(
   { $id: 'Vehicle' },
 );
 export type Vehicle = Static<typeof Vehicle>;
+export const VehicleRef = ref(Vehicle);
 
 export const CreateVehicle = Type.Object(
   {
@@ -42,5 +43,5 @@ export const VehicleListQuery = Type.Object({
   available: Type.Optional(Type.Boolean({ description: 'true: only vehicles without an active assignment; false: only assigned ones' })),
 });
 
-export const VehicleBody = Type.Object({ vehicle: Vehicle });
-export const VehicleListBody = Type.Object({ vehicles: Type.Array(Vehicle) });
+export const VehicleBody = Type.Object({ vehicle: VehicleRef });
+export const VehicleListBody = Type.Object({ vehicles: Type.Array(VehicleRef) });

@@ -1,5 +1,6 @@
 import type { Database } from '../../platform/db.ts';
-import { problems } from '../../platform/problems.ts';
+import { fleetProblems } from '../fleet.problems.ts';
+import { removeFromService } from '../retirement.store.ts';
 import type { CreateVehicle, UpdateVehicle, Vehicle } from './vehicles.schemas.ts';
 import * as store from './vehicles.store.ts';
 
@@ -9,7 +10,7 @@ export function listVehicles(db: Database, filter: { available?: boolean }): Pro
 
 export async function getVehicle(db: Database, id: number): Promise<Vehicle> {
   const vehicle = await store.findVehicle(db, id);
-  if (!vehicle) throw problems.vehicleNotFound(id);
+  if (!vehicle) throw fleetProblems.vehicleNotFound(id);
   return vehicle;
 }
 
@@ -23,22 +24,16 @@ export function createVehicle(db: Database, input: CreateVehicle): Promise<Vehic
 
 export function updateVehicle(db: Database, id: number, changes: UpdateVehicle): Promise<Vehicle> {
   return db.transaction(async (tx) => {
-    if (!(await store.updateVehicle(tx, id, changes))) throw problems.vehicleNotFound(id);
+    if (!(await store.updateVehicle(tx, id, changes))) throw fleetProblems.vehicleNotFound(id);
     return (await store.findVehicle(tx, id))!;
   });
 }
 
-/**
- * A vehicle that was never assigned is deleted; one with history is retired, so its past
- * assignments still show it. The row lock makes a concurrent assignment either finish first
- * (then this is 409) or find the vehicle gone (then it is 404).
- */
+/** Deleted if never assigned, retired if it has history; 409 while it holds an active assignment. */
 export function removeVehicle(db: Database, id: number): Promise<void> {
   return db.transaction(async (tx) => {
-    const usage = await store.lockVehicleForRemoval(tx, id);
-    if (!usage) throw problems.vehicleNotFound(id);
-    if (usage.isAssigned) throw problems.vehicleStillAssigned(id);
-    if (usage.hasHistory) await store.retireVehicle(tx, id);
-    else await store.deleteVehicle(tx, id);
+    const removal = await removeFromService(tx, 'vehicle', id);
+    if (removal === 'missing') throw fleetProblems.vehicleNotFound(id);
+    if (removal === 'assigned') throw fleetProblems.vehicleStillAssigned(id);
   });
 }

@@ -1,5 +1,5 @@
 import { and, asc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
-import { assignments, vehicles } from '../../db/schema.ts';
+import { vehicles } from '../../db/schema.ts';
 import type { Executor } from '../../platform/db.ts';
 import type { CreateVehicle, UpdateVehicle, Vehicle } from './vehicles.schemas.ts';
 
@@ -60,36 +60,4 @@ export async function updateVehicle(db: Executor, id: number, changes: UpdateVeh
     .where(and(eq(vehicles.id, id), isNull(vehicles.retiredAt)))
     .returning({ id: vehicles.id });
   return rows.length > 0;
-}
-
-/**
- * Locks a vehicle in service against concurrent assignment (which holds FOR SHARE on it) and
- * reports whether it has ever been assigned and whether it holds an assignment now.
- */
-export async function lockVehicleForRemoval(
-  db: Executor,
-  id: number,
-): Promise<{ hasHistory: boolean; isAssigned: boolean } | undefined> {
-  const [locked] = await db
-    .select({ id: vehicles.id })
-    .from(vehicles)
-    .where(and(eq(vehicles.id, id), isNull(vehicles.retiredAt)))
-    .for('update');
-  if (!locked) return undefined;
-  const [usage] = await db
-    .select({
-      hasHistory: sql<boolean>`count(*) > 0`,
-      isAssigned: sql<boolean>`count(*) filter (where ${assignments.status} = 'active') > 0`,
-    })
-    .from(assignments)
-    .where(eq(assignments.vehicleId, id));
-  return usage!;
-}
-
-export async function retireVehicle(db: Executor, id: number): Promise<void> {
-  await db.update(vehicles).set({ retiredAt: sql`now()`, updatedAt: sql`now()` }).where(eq(vehicles.id, id));
-}
-
-export async function deleteVehicle(db: Executor, id: number): Promise<void> {
-  await db.delete(vehicles).where(eq(vehicles.id, id));
 }

@@ -1,16 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Database } from '../../platform/db.ts';
-import { errors } from '../../platform/openapi.ts';
-import { Page } from '../../users/users.schemas.ts';
-import { Project } from '../projects/projects.schemas.ts';
+import { documentWithTrailingSlash, errors, noContent } from '../../platform/openapi.ts';
+import { Page } from '../../platform/schemas.ts';
+import { ProjectRef } from '../projects/projects.schemas.ts';
 import {
   AssignmentIdParams,
   BulkProjectIds,
   BulkQuery,
   CreateProjectAssignment,
   OrgEmailParams,
-  ProjectAssignment,
+  ProjectAssignmentRef,
   ProjectIdParams,
   UserIdParams,
 } from './assignments.schemas.ts';
@@ -19,14 +19,17 @@ import * as service from './assignments.service.ts';
 export const projectAssignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
   const tags = ['project-assignments'];
 
+  // The paths of the assignment API are documented exactly as published, trailing slash included.
   app.post(
     '/',
     {
+      config: documentWithTrailingSlash,
       schema: {
+        operationId: 'createProjectAssignment',
         tags,
         summary: 'Assign a user to a project: one Dev (of the owner\'s organization) and one Employee per project',
         body: CreateProjectAssignment,
-        response: { 201: ProjectAssignment, ...errors(403, 404, 409) },
+        response: { 201: ProjectAssignmentRef, ...errors(403, 404, 409) },
       },
     },
     async (request, reply) => reply.code(201).send(await service.createAssignment(db, request.body)),
@@ -36,11 +39,12 @@ export const projectAssignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database }
     '/bulk',
     {
       schema: {
+        operationId: 'bulkCreateProjectAssignments',
         tags,
         summary: 'Assign a Dev user to many projects; skips those already assigned or with a Dev; returns those created',
         querystring: BulkQuery,
         body: BulkProjectIds,
-        response: { 200: Type.Array(ProjectAssignment), ...errors(403, 404) },
+        response: { 200: Type.Array(ProjectAssignmentRef), ...errors(403, 404) },
       },
     },
     async (request) => service.createBulkAssignments(db, request.query.user_id, request.body),
@@ -50,11 +54,12 @@ export const projectAssignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database }
     '/projects-by-org-email/:org_email',
     {
       schema: {
+        operationId: 'listProjectsByOrgEmail',
         tags,
         summary: "Projects whose owner's email has the same domain as this email, newest first",
         params: OrgEmailParams,
         querystring: Page,
-        response: { 200: Type.Array(Project) },
+        response: { 200: Type.Array(ProjectRef) },
       },
     },
     async (request) => service.projectsByOrgEmail(db, request.params.org_email, request.query),
@@ -64,11 +69,12 @@ export const projectAssignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database }
     '/project/:project_id',
     {
       schema: {
+        operationId: 'listProjectAssignmentsOfProject',
         tags,
         summary: 'Assignments of a project, newest first',
         params: ProjectIdParams,
         querystring: Page,
-        response: { 200: Type.Array(ProjectAssignment), ...errors(404) },
+        response: { 200: Type.Array(ProjectAssignmentRef), ...errors(404) },
       },
     },
     async (request) => service.listAssignmentsOfProject(db, request.params.project_id, request.query),
@@ -77,11 +83,13 @@ export const projectAssignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database }
   app.get(
     '/',
     {
+      config: documentWithTrailingSlash,
       schema: {
+        operationId: 'listProjectAssignments',
         tags,
         summary: 'List assignments, newest first',
         querystring: Page,
-        response: { 200: Type.Array(ProjectAssignment) },
+        response: { 200: Type.Array(ProjectAssignmentRef) },
       },
     },
     async (request) => service.listAssignments(db, request.query),
@@ -91,11 +99,12 @@ export const projectAssignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database }
     '/user/:user_id',
     {
       schema: {
+        operationId: 'listProjectAssignmentsOfUser',
         tags,
         summary: 'Assignments of a user, newest first',
         params: UserIdParams,
         querystring: Page,
-        response: { 200: Type.Array(ProjectAssignment), ...errors(404) },
+        response: { 200: Type.Array(ProjectAssignmentRef), ...errors(404) },
       },
     },
     async (request) => service.listAssignmentsOfUser(db, request.params.user_id, request.query),
@@ -105,10 +114,11 @@ export const projectAssignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database }
     '/:assignment_id',
     {
       schema: {
+        operationId: 'getProjectAssignment',
         tags,
         summary: 'Get an assignment',
         params: AssignmentIdParams,
-        response: { 200: ProjectAssignment, ...errors(404) },
+        response: { 200: ProjectAssignmentRef, ...errors(404) },
       },
     },
     async (request) => service.getAssignment(db, request.params.assignment_id),
@@ -118,15 +128,16 @@ export const projectAssignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database }
     '/:assignment_id',
     {
       schema: {
+        operationId: 'deleteProjectAssignment',
         tags,
         summary: 'Delete an assignment',
         params: AssignmentIdParams,
-        response: { 204: { description: 'Deleted' }, ...errors(404) },
+        response: { 204: noContent('Deleted'), ...errors(404) },
       },
     },
     async (request, reply) => {
       await service.deleteAssignment(db, request.params.assignment_id);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 };

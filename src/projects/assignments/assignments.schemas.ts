@@ -1,10 +1,10 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
-import { Timestamp } from '../../platform/schemas.ts';
-import { User, Uuid } from '../../users/users.schemas.ts';
-import { Project } from '../projects/projects.schemas.ts';
+import { ref, Timestamp, Uuid } from '../../platform/schemas.ts';
+import { UserRef } from '../../users/users.schemas.ts';
+import { ProjectRef } from '../projects/projects.schemas.ts';
 
-/** The assignment object of the source document: the link, the user and the project in full. */
+/** The assignment object of the Project API: the link, the user and the project in full. */
 export const ProjectAssignment = Type.Object(
   {
     assignment_id: Uuid,
@@ -12,12 +12,13 @@ export const ProjectAssignment = Type.Object(
     updated_at: Timestamp,
     user_id: Uuid,
     project_id: Uuid,
-    user: User,
-    project: Project,
+    user: UserRef,
+    project: ProjectRef,
   },
-  { $id: 'ProjectAssignment' },
+  { $id: 'ProjectAssignment', description: 'A user (Employee or Dev) on a project' },
 );
 export type ProjectAssignment = Static<typeof ProjectAssignment>;
+export const ProjectAssignmentRef = ref(ProjectAssignment);
 
 export const CreateProjectAssignment = Type.Object(
   {

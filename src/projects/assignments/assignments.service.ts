@@ -1,7 +1,8 @@
 import type { Database, Transaction } from '../../platform/db.ts';
-import { problems } from '../../platform/problems.ts';
-import type { Page } from '../../users/users.schemas.ts';
+import type { Page } from '../../platform/schemas.ts';
+import { userProblems } from '../../users/users.problems.ts';
 import { organizationOf } from '../../users/users.service.ts';
+import { projectProblems } from '../projects.problems.ts';
 import type { Project } from '../projects/projects.schemas.ts';
 import type { CreateProjectAssignment, ProjectAssignment } from './assignments.schemas.ts';
 import * as store from './assignments.store.ts';
@@ -22,31 +23,33 @@ function capacityOf(user: Candidate): AssignedAs | undefined {
  */
 async function checkOrganizations(tx: Transaction, dev: Candidate, found: { projectId: string; ownerUserId: string | null }[]) {
   const ownerless = found.filter((project) => project.ownerUserId === null).map((project) => project.projectId);
-  if (ownerless.length > 0) throw problems.organizationMissing(ownerless);
+  if (ownerless.length > 0) throw projectProblems.organizationMissing(ownerless);
   const owners = await store.lockOwnerEmails(tx, [...new Set(found.map((project) => project.ownerUserId!))]);
   const organization = organizationOf(dev.email);
   // An owner always exists: the foreign key keeps them while they own a project.
   const foreign = found
     .filter((project) => organizationOf(owners.get(project.ownerUserId!) ?? '') !== organization)
     .map((project) => project.projectId);
-  if (foreign.length > 0) throw problems.organizationMismatch(foreign);
+  if (foreign.length > 0) throw projectProblems.organizationMismatch(foreign);
 }
 
 /**
- * The rules of SPEC §6 in their order. The rows they read are share-locked, so that no
+ * The assignment rules, in their order: 400 invalid, 404 unknown user or project, 400 no
+ * Dev/Employee role or inactive, Dev only: 400 project without owner and 403 another organization,
+ * then 409 for the pair or the capacity. The rows they read are share-locked, so that no
  * concurrent change of roles, status, email or owner slips in before commit; the pair and the
  * capacity are left to the unique indexes, so that of racing creates exactly one wins.
  */
 export function createAssignment(db: Database, input: CreateProjectAssignment): Promise<ProjectAssignment> {
   return db.transaction(async (tx) => {
     const user = await store.lockUser(tx, input.user_id);
-    if (!user) throw problems.userNotFound(input.user_id);
+    if (!user) throw userProblems.userNotFound(input.user_id);
     const [project] = await store.lockProjects(tx, [input.project_id]);
-    if (!project) throw problems.projectNotFound(input.project_id);
+    if (!project) throw projectProblems.projectNotFound(input.project_id);
 
     const assignedAs = capacityOf(user);
-    if (!assignedAs) throw problems.userLacksRole(user.userId);
-    if (user.status !== 'active') throw problems.userInactive(user.userId);
+    if (!assignedAs) throw projectProblems.userLacksRole(user.userId);
+    if (user.status !== 'active') throw projectProblems.userInactive(user.userId);
     if (assignedAs === 'Dev') await checkOrganizations(tx, user, [project]);
 
     const [assignment] = await store.insertAssignments(tx, [{ userId: user.userId, projectId: project.projectId, assignedAs }], {
@@ -66,15 +69,15 @@ export function createBulkAssignments(db: Database, userId: string, projectIds: 
   const ids = [...listed].sort();
   return db.transaction(async (tx) => {
     const user = await store.lockUser(tx, userId);
-    if (!user) throw problems.userNotFound(userId);
+    if (!user) throw userProblems.userNotFound(userId);
     const found = await store.lockProjects(tx, ids);
     if (found.length < ids.length) {
       const known = new Set(found.map((project) => project.projectId));
-      throw problems.projectsNotFound(ids.filter((id) => !known.has(id)));
+      throw projectProblems.projectNotFound(...ids.filter((id) => !known.has(id)));
     }
 
-    if (capacityOf(user) !== 'Dev') throw problems.userNotDev(userId);
-    if (user.status !== 'active') throw problems.userInactive(userId);
+    if (capacityOf(user) !== 'Dev') throw projectProblems.userNotDev(userId);
+    if (user.status !== 'active') throw projectProblems.userInactive(userId);
     await checkOrganizations(tx, user, found);
 
     const assignments = await store.insertAssignments(
@@ -93,13 +96,13 @@ export function listAssignments(db: Database, page: Page): Promise<ProjectAssign
 
 export async function listAssignmentsOfProject(db: Database, projectId: string, page: Page): Promise<ProjectAssignment[]> {
   const assignments = await store.listAssignments(db, page, { projectId });
-  if (assignments.length === 0 && !(await store.projectExists(db, projectId))) throw problems.projectNotFound(projectId);
+  if (assignments.length === 0 && !(await store.projectExists(db, projectId))) throw projectProblems.projectNotFound(projectId);
   return assignments;
 }
 
 export async function listAssignmentsOfUser(db: Database, userId: string, page: Page): Promise<ProjectAssignment[]> {
   const assignments = await store.listAssignments(db, page, { userId });
-  if (assignments.length === 0 && !(await store.userExists(db, userId))) throw problems.userNotFound(userId);
+  if (assignments.length === 0 && !(await store.userExists(db, userId))) throw userProblems.userNotFound(userId);
   return assignments;
 }
 
@@ -109,12 +112,12 @@ export function projectsByOrgEmail(db: Database, orgEmail: string, page: Page): 
 
 export async function getAssignment(db: Database, assignmentId: string): Promise<ProjectAssignment> {
   const assignment = await store.findAssignment(db, assignmentId);
-  if (!assignment) throw problems.projectAssignmentNotFound(assignmentId);
+  if (!assignment) throw projectProblems.projectAssignmentNotFound(assignmentId);
   return assignment;
 }
 
 export function deleteAssignment(db: Database, assignmentId: string): Promise<void> {
   return db.transaction(async (tx) => {
-    if (!(await store.deleteAssignment(tx, assignmentId))) throw problems.projectAssignmentNotFound(assignmentId);
+    if (!(await store.deleteAssignment(tx, assignmentId))) throw projectProblems.projectAssignmentNotFound(assignmentId);
   });
 }

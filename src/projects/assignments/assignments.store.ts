@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { projectAssignments, projects, users } from '../../db/schema.ts';
 import type { Executor } from '../../platform/db.ts';
-import type { Page } from '../../users/users.schemas.ts';
+import type { Page } from '../../platform/schemas.ts';
 import { toUser, userColumns } from '../../users/users.store.ts';
 import type { UserRow } from '../../users/users.store.ts';
 import type { Project } from '../projects/projects.schemas.ts';

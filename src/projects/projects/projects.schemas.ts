@@ -1,12 +1,11 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
-import { Nullable, Timestamp } from '../../platform/schemas.ts';
-import { Uuid } from '../../users/users.schemas.ts';
+import { Nullable, ref, Timestamp, Uuid } from '../../platform/schemas.ts';
 
 const Day = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
 const Label = (maxLength = 200) => Type.String({ maxLength });
 
-/** The project object of the source document, in its field order. */
+/** The project object of the Project API, in its published field order. */
 export const Project = Type.Object(
   {
     project_id: Uuid,
@@ -31,9 +30,10 @@ export const Project = Type.Object(
     updated_at: Timestamp,
     site_count: Type.Integer(),
   },
-  { $id: 'Project' },
+  { $id: 'Project', description: 'A project users are assigned to; its organization is its owner\'s email domain' },
 );
 export type Project = Static<typeof Project>;
+export const ProjectRef = ref(Project);
 
 /** Every field a client may set; PATCH takes any of them, create needs project_name. */
 const writable = {

@@ -1,6 +1,7 @@
 import type { Database } from '../../platform/db.ts';
-import { isStillReferenced, problems } from '../../platform/problems.ts';
-import type { Page } from '../../users/users.schemas.ts';
+import { isStillReferenced } from '../../platform/problems.ts';
+import type { Page } from '../../platform/schemas.ts';
+import { projectProblems } from '../projects.problems.ts';
 import type { CreateProject, Project, UpdateProject } from './projects.schemas.ts';
 import * as store from './projects.store.ts';
 
@@ -14,7 +15,7 @@ export function listProjects(db: Database, page: Page): Promise<Project[]> {
 
 export async function getProject(db: Database, projectId: string): Promise<Project> {
   const project = await store.findProject(db, projectId);
-  if (!project) throw problems.projectNotFound(projectId);
+  if (!project) throw projectProblems.projectNotFound(projectId);
   return project;
 }
 
@@ -27,7 +28,7 @@ export function createProject(db: Database, input: CreateProject): Promise<Proje
 export function updateProject(db: Database, projectId: string, input: UpdateProject): Promise<Project> {
   return db.transaction(async (tx) => {
     const project = await store.updateProject(tx, projectId, input);
-    if (!project) throw problems.projectNotFound(projectId);
+    if (!project) throw projectProblems.projectNotFound(projectId);
     return project;
   });
 }
@@ -36,10 +37,10 @@ export function updateProject(db: Database, projectId: string, input: UpdateProj
 export async function deleteProject(db: Database, projectId: string): Promise<void> {
   try {
     await db.transaction(async (tx) => {
-      if (!(await store.deleteProject(tx, projectId))) throw problems.projectNotFound(projectId);
+      if (!(await store.deleteProject(tx, projectId))) throw projectProblems.projectNotFound(projectId);
     });
   } catch (error) {
-    if (isStillReferenced(error)) throw problems.projectHasAssignments();
+    if (isStillReferenced(error)) throw projectProblems.projectHasAssignments();
     throw error;
   }
 }

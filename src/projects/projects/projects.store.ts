@@ -1,10 +1,10 @@
 import { desc, eq, sql } from 'drizzle-orm';
 import { projects } from '../../db/schema.ts';
 import type { Executor } from '../../platform/db.ts';
-import type { Page } from '../../users/users.schemas.ts';
+import type { Page } from '../../platform/schemas.ts';
 import type { CreateProject, Project, UpdateProject } from './projects.schemas.ts';
 
-/** The API object's columns, in the source document's order; assignments nest the same object. */
+/** The API object's columns, in the published field order; assignments nest the same object. */
 export const projectColumns = {
   project_id: projects.projectId,
   project_name: projects.projectName,

@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
-import type { Config } from '../config.ts';
-import type { Database } from '../platform/db.ts';
+import type { Config } from '../../config.ts';
+import type { Database } from '../../platform/db.ts';
 import { hashPassword } from './passwords.ts';
-import { anyAdministrator, insertAdministratorIfAbsent, upsertAdministrator } from './users.store.ts';
+import { anyAdministrator, insertAdministratorIfAbsent, upsertAdministrator } from './login.store.ts';
 
 const GENERATED_ADMIN_EMAIL = 'admin@localhost';
 // Letters and digits only, so the password survives being pasted into a shell or a JSON string.

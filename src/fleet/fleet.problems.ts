@@ -1,0 +1,28 @@
+import { conflict, notFound } from '../platform/problems.ts';
+import type { ConstraintProblems } from '../platform/problems.ts';
+
+/** Every error of the Fleet API beyond the platform's, each with its own slug. */
+export const fleetProblems = {
+  vehicleNotFound: (id: number) => notFound('vehicle-not-found', `vehicle ${id} does not exist`),
+  technicianNotFound: (id: number) => notFound('technician-not-found', `technician ${id} does not exist`),
+  assignmentNotFound: (id: number) => notFound('assignment-not-found', `assignment ${id} does not exist`),
+  vehicleBusy: (id: string | number) => conflict('vehicle-busy', `vehicle ${id} already has an active assignment`),
+  technicianBusy: (id: string | number) => conflict('technician-busy', `technician ${id} already has an active assignment`),
+  vehicleStillAssigned: (id: number) =>
+    conflict('vehicle-assigned', `vehicle ${id} has an active assignment; return it before deleting the vehicle`),
+  technicianStillAssigned: (id: number) =>
+    conflict('technician-assigned', `technician ${id} has an active assignment; return it before deleting the technician`),
+  assignmentAlreadyReturned: (id: number) => conflict('assignment-returned', `assignment ${id} is already returned`),
+  plateNumberTaken: () => conflict('plate-number-taken', 'another vehicle in service already has this plate number'),
+  vinTaken: () => conflict('vin-taken', 'another vehicle in service already has this VIN'),
+  technicianEmailTaken: () => conflict('technician-email-taken', 'another technician already has this email'),
+} as const;
+
+/** The fleet's constraints: the one-active rules and the uniqueness of plates, VINs and emails. */
+export const fleetConstraints: ConstraintProblems = {
+  assignments_one_active_per_vehicle: (key) => fleetProblems.vehicleBusy(key ?? 'the'),
+  assignments_one_active_per_technician: (key) => fleetProblems.technicianBusy(key ?? 'the'),
+  vehicles_plate_number_key: () => fleetProblems.plateNumberTaken(),
+  vehicles_vin_key: () => fleetProblems.vinTaken(),
+  technicians_email_key: () => fleetProblems.technicianEmailTaken(),
+};

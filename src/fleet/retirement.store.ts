@@ -1,0 +1,40 @@
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../platform/db.ts';
+import type { Executor } from '../platform/db.ts';
+
+// The two parties of a fleet assignment: their table and their column in assignments.
+const PARTIES = {
+  vehicle: { table: 'vehicles', assignmentColumn: 'vehicle_id' },
+  technician: { table: 'technicians', assignmentColumn: 'technician_id' },
+} as const;
+
+export type Party = keyof typeof PARTIES;
+
+/** What taking a party out of service did: nothing (missing, or still assigned), or how it went. */
+export type Removal = 'missing' | 'assigned' | 'retired' | 'deleted';
+
+/**
+ * Takes a vehicle or technician in service out of service. One that was never assigned is
+ * deleted; one with history is retired, so that its past assignments still show it in full; one
+ * holding an active assignment stays as it is. The row lock (FOR UPDATE against the FOR SHARE of
+ * an assignment being created) makes a concurrent assignment either commit first, and then this
+ * sees it, or wait and find the party gone.
+ */
+export async function removeFromService(db: Executor, party: Party, id: number): Promise<Removal> {
+  const { table, assignmentColumn } = PARTIES[party];
+  const [usage] = await queryRows<{ hasHistory: boolean; isAssigned: boolean }>(db, sql`
+    select
+      exists (select 1 from assignments a where a.${sql.identifier(assignmentColumn)} = p.id) as "hasHistory",
+      exists (select 1 from assignments a where a.${sql.identifier(assignmentColumn)} = p.id and a.status = 'active') as "isAssigned"
+    from ${sql.identifier(table)} p
+    where p.id = ${id} and p.retired_at is null
+    for update of p`);
+  if (!usage) return 'missing';
+  if (usage.isAssigned) return 'assigned';
+  if (usage.hasHistory) {
+    await db.execute(sql`update ${sql.identifier(table)} set retired_at = now(), updated_at = now() where id = ${id}`);
+    return 'retired';
+  }
+  await db.execute(sql`delete from ${sql.identifier(table)} where id = ${id}`);
+  return 'deleted';
+}
