@@ -74,12 +74,21 @@ const workers = Array.from({ length: CONNECTIONS / 2 }, async () => {
     });
     if (created.status !== 201) continue;
     const { assignment } = (await created.json()) as { assignment: { id: number } };
-    await fetch(`${base}/api/admin/assignments/${assignment.id}/return`, { method: 'PATCH', headers: { authorization: headers.authorization } });
+    await fetch(`${base}/api/admin/assignments/${assignment.id}/return`, {
+      method: 'PATCH',
+      headers: { authorization: headers.authorization },
+    });
     cycles++;
   }
 });
 await Promise.all(workers);
-rows.push({ scenario: 'POST assignment + PATCH return (cycles/s)', 'req/s': Math.round(cycles / DURATION_S), 'p50 ms': NaN, 'p99 ms': NaN, errors: 0 });
+rows.push({
+  scenario: 'POST assignment + PATCH return (cycles/s)',
+  'req/s': Math.round(cycles / DURATION_S),
+  'p50 ms': NaN,
+  'p99 ms': NaN,
+  errors: 0,
+});
 
 const memory = process.memoryUsage();
 console.log(`allot bench on ${database.kind}, ${CONNECTIONS} connections, ${DURATION_S} s per scenario`);

@@ -39,6 +39,15 @@ export interface AppOptions {
 
 export type App = FastifyInstance;
 
+/**
+ * TRUST_PROXY as Fastify takes it. A hop count trusts that many proxies in front of the server,
+ * nearest first (Fastify itself reads a bare number as "trust none").
+ */
+function trustedProxies(trustProxy: Config['trustProxy']) {
+  if (typeof trustProxy !== 'number') return trustProxy;
+  return (_address: string, hop: number) => hop < trustProxy;
+}
+
 export async function buildApp({ config, database, jwtSecret, logger = true }: AppOptions): Promise<App> {
   const app = Fastify({
     logger: logger === false ? false : loggerOptions(config.logLevel, logger === true ? undefined : logger),
@@ -47,7 +56,7 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
     logController: new RequestLogController(),
     bodyLimit: 1024 * 1024,
     // The client address keys the sign-in throttle: behind a proxy it must come from X-Forwarded-For.
-    trustProxy: config.trustProxy,
+    trustProxy: trustedProxies(config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     // What the router and Node's HTTP parser refuse is problem+json like every other error.
     frameworkErrors: handleFrameworkError,
@@ -66,7 +75,7 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
 
   // The document sees only the routes registered after it, so it comes first.
   await registerOpenApi(app, [Vehicle, Technician, Assignment, User, Project, ProjectAssignment]);
-  registerObservability(app, database.ping);
+  registerObservability(app, () => database.ping());
 
   const db = database.db;
   const cursors = await loadCursors(db);

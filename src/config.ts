@@ -1,10 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-export type DatabaseTarget =
-  | { kind: 'postgres'; url: string }
-  | { kind: 'embedded'; dataDir: string }
-  | { kind: 'memory' };
+export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string } | { kind: 'memory' };
 
 export interface Config {
   port: number;
@@ -22,7 +19,7 @@ export interface Config {
   adminPassword: string | undefined;
   logLevel: string;
   /** Fastify's trustProxy: whose X-Forwarded-For to believe for the client address. */
-  trustProxy: boolean | string;
+  trustProxy: boolean | number | string;
 }
 
 export class ConfigError extends Error {}
@@ -45,10 +42,14 @@ function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return value ? value : undefined;
 }
 
-/** unset/false → the socket's address; true → any proxy; else the proxies' addresses or CIDRs. */
-function trustProxy(value: string | undefined): boolean | string {
+/**
+ * unset/false → the socket's address; true → any proxy; digits → that many proxies (hops) in
+ * front; else the proxies' addresses or CIDRs, comma-separated.
+ */
+function trustProxy(value: string | undefined): boolean | number | string {
   if (value === undefined || value === 'false') return false;
-  return value === 'true' ? true : value;
+  if (value === 'true') return true;
+  return /^[0-9]+$/.test(value) ? Number(value) : value;
 }
 
 function databaseTarget(url: string | undefined, dataDir: string): DatabaseTarget {
@@ -105,9 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** A production server is never silently insecure: with PostgreSQL, tokens need a configured key. */
 export function assertTokensCanBeTrusted(config: Config): void {
   if (config.database.kind === 'postgres' && !config.jwtSecret && !config.jwksUrl) {
-    throw new ConfigError(
-      'refusing to start: DATABASE_URL is set but neither JWT_SECRET nor JWKS_URL is, so no token could be trusted',
-    );
+    throw new ConfigError('refusing to start: DATABASE_URL is set but neither JWT_SECRET nor JWKS_URL is, so no token could be trusted');
   }
 }
 

@@ -1,17 +1,5 @@
 import { sql } from 'drizzle-orm';
-import {
-  boolean,
-  check,
-  date,
-  doublePrecision,
-  index,
-  integer,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { boolean, check, date, doublePrecision, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 // Millisecond precision: the API shows milliseconds, and a cursor built from a timestamp must
 // compare equal to the stored value, which microseconds would break.
@@ -39,8 +27,12 @@ export const vehicles = pgTable(
   },
   (t) => [
     // Plates and VINs identify a vehicle in service; a retired vehicle gives its plate back.
-    uniqueIndex('vehicles_plate_number_key').on(sql`lower(${t.plateNumber})`).where(sql`${t.retiredAt} is null`),
-    uniqueIndex('vehicles_vin_key').on(sql`lower(${t.vin})`).where(sql`${t.retiredAt} is null`),
+    uniqueIndex('vehicles_plate_number_key')
+      .on(sql`lower(${t.plateNumber})`)
+      .where(sql`${t.retiredAt} is null`),
+    uniqueIndex('vehicles_vin_key')
+      .on(sql`lower(${t.vin})`)
+      .where(sql`${t.retiredAt} is null`),
   ],
 );
 
@@ -55,7 +47,11 @@ export const technicians = pgTable(
     updatedAt: updatedAt(),
     retiredAt: timestamptz('retired_at'),
   },
-  (t) => [uniqueIndex('technicians_email_key').on(sql`lower(${t.email})`).where(sql`${t.retiredAt} is null`)],
+  (t) => [
+    uniqueIndex('technicians_email_key')
+      .on(sql`lower(${t.email})`)
+      .where(sql`${t.retiredAt} is null`),
+  ],
 );
 
 export const assignments = pgTable(
@@ -68,7 +64,9 @@ export const assignments = pgTable(
     technicianId: integer('technician_id')
       .notNull()
       .references(() => technicians.id, { onDelete: 'restrict' }),
-    status: text('status', { enum: ['active', 'returned'] }).notNull().default('active'),
+    status: text('status', { enum: ['active', 'returned'] })
+      .notNull()
+      .default('active'),
     assignedAt: timestamptz('assigned_at').notNull().defaultNow(),
     returnedAt: timestamptz('returned_at'),
     assignedBy: text('assigned_by').notNull(),
@@ -77,8 +75,12 @@ export const assignments = pgTable(
   },
   (t) => [
     // The one-active rules: the database, not the application, decides who wins a race.
-    uniqueIndex('assignments_one_active_per_vehicle').on(t.vehicleId).where(sql`${t.status} = 'active'`),
-    uniqueIndex('assignments_one_active_per_technician').on(t.technicianId).where(sql`${t.status} = 'active'`),
+    uniqueIndex('assignments_one_active_per_vehicle')
+      .on(t.vehicleId)
+      .where(sql`${t.status} = 'active'`),
+    uniqueIndex('assignments_one_active_per_technician')
+      .on(t.technicianId)
+      .where(sql`${t.status} = 'active'`),
     index('assignments_assigned_at_idx').on(t.assignedAt.desc(), t.id.desc()),
     index('assignments_vehicle_idx').on(t.vehicleId, t.assignedAt.desc(), t.id.desc()),
     index('assignments_technician_idx').on(t.technicianId, t.assignedAt.desc(), t.id.desc()),
@@ -102,7 +104,9 @@ export const users = pgTable(
     firstName: text('first_name').notNull(),
     lastName: text('last_name').notNull(),
     role: text('role').array().notNull(),
-    status: text('status', { enum: ['active', 'inactive'] }).notNull().default('active'),
+    status: text('status', { enum: ['active', 'inactive'] })
+      .notNull()
+      .default('active'),
     isEmailVerified: boolean('is_email_verified').notNull().default(false),
     passwordHash: text('password_hash'),
     createdAt: createdAt(),
@@ -131,7 +135,10 @@ export const projects = pgTable(
     projectDeveloper: text('project_developer'),
     creditingPeriod: text('crediting_period'),
     registry: text('registry'),
-    sdg: text('sdg').array().notNull().default(sql`'{}'::text[]`),
+    sdg: text('sdg')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     ownerUserId: uuid('owner_user_id').references(() => users.userId, { onDelete: 'restrict' }),
     projectStatus: text('project_status').notNull().default('active'),
     hasCarbonModule: boolean('has_carbon_module').notNull().default(false),

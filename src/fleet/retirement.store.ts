@@ -22,16 +22,25 @@ export type Removal = 'missing' | 'assigned' | 'retired' | 'deleted';
  */
 export async function removeFromService(db: Executor, party: Party, id: number): Promise<Removal> {
   const { table, assignmentColumn } = PARTIES[party];
-  const [usage] = await queryRows<{ hasHistory: boolean; isAssigned: boolean }>(db, sql`
+  const locked = await queryRows<{ id: number }>(
+    db,
+    sql`
+    select id from ${sql.identifier(table)} where id = ${id} and retired_at is null for update`,
+  );
+  if (locked.length === 0) return 'missing';
+  // A statement of its own, after the lock: under READ COMMITTED it sees an assignment committed
+  // while this one waited, which a subquery of the locking statement (its snapshot taken before
+  // the wait) would miss.
+  const column = sql.identifier(assignmentColumn);
+  const [usage] = await queryRows<{ hasHistory: boolean; isAssigned: boolean }>(
+    db,
+    sql`
     select
-      exists (select 1 from assignments a where a.${sql.identifier(assignmentColumn)} = p.id) as "hasHistory",
-      exists (select 1 from assignments a where a.${sql.identifier(assignmentColumn)} = p.id and a.status = 'active') as "isAssigned"
-    from ${sql.identifier(table)} p
-    where p.id = ${id} and p.retired_at is null
-    for update of p`);
-  if (!usage) return 'missing';
-  if (usage.isAssigned) return 'assigned';
-  if (usage.hasHistory) {
+      exists (select 1 from assignments where ${column} = ${id}) as "hasHistory",
+      exists (select 1 from assignments where ${column} = ${id} and status = 'active') as "isAssigned"`,
+  );
+  if (usage!.isAssigned) return 'assigned';
+  if (usage!.hasHistory) {
     await db.execute(sql`update ${sql.identifier(table)} set retired_at = now(), updated_at = now() where id = ${id}`);
     return 'retired';
   }

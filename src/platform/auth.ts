@@ -26,7 +26,7 @@ const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256', 'PS256', 'EdDSA'];
 
 /** `roles: [..]` or `role: ".." | [..]`; only strings count. */
 export function rolesOf(payload: JWTPayload): string[] {
-  const claims = [payload.roles, payload.role].flatMap((claim) => (Array.isArray(claim) ? claim : [claim]));
+  const claims = [payload.roles, payload.role].flatMap((claim) => (Array.isArray(claim) ? (claim as unknown[]) : [claim]));
   return claims.filter((role): role is string => typeof role === 'string');
 }
 
@@ -61,9 +61,7 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
         if (alg === 'HS256' && secret) {
           ({ payload } = await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] }));
         } else if (alg && ASYMMETRIC_ALGORITHMS.includes(alg) && jwks) {
-          ({ payload } = await jwtVerify(token, jwks, { ...options, algorithms: ASYMMETRIC_ALGORITHMS }).catch(
-            providerUnreachable,
-          ));
+          ({ payload } = await jwtVerify(token, jwks, { ...options, algorithms: ASYMMETRIC_ALGORITHMS }).catch(providerUnreachable));
         } else {
           throw problems.unauthorized(`tokens signed with ${alg ?? 'no algorithm'} are not accepted here`);
         }

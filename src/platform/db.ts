@@ -21,8 +21,8 @@ export type Executor = Database | Transaction;
 
 /** Rows of a hand-written statement; both drivers answer `{ rows }`. */
 export async function queryRows<Row>(db: Executor, query: SQL): Promise<Row[]> {
-  const result = (await db.execute(query)) as unknown as { rows: Row[] };
-  return result.rows;
+  const result: unknown = await db.execute(query);
+  return (result as { rows: Row[] }).rows;
 }
 
 export interface DatabaseHandle {

@@ -36,26 +36,68 @@ export function loggerOptions(level: string, stream?: { write(line: string): voi
   };
 }
 
-// The cause of a 5xx, kept from the moment it is thrown until the request's log line is written.
-const failures = new WeakMap<FastifyRequest, unknown>();
+interface RequestState {
+  started: number;
+  /** What was thrown, when it was not a Problem (an answer chosen on purpose). */
+  failure?: unknown;
+  written: boolean;
+}
+// From the moment Fastify sees a request until its log line is written.
+const requestStates = new WeakMap<FastifyRequest, RequestState>();
+
+function stateOf(request: FastifyRequest): RequestState {
+  const known = requestStates.get(request);
+  if (known) return known;
+  const state: RequestState = { started: performance.now(), written: false };
+  requestStates.set(request, state);
+  return state;
+}
 
 /**
  * One log line per request, written once the response is sent: method, url and client address
  * (the `req` serializer), status code, response time, and the request id (`reqId`, bound by
  * Fastify). Fastify's own pair of lines ("incoming request", "request completed") doubled the
- * volume and split who asked from what they got; an unexpected error travels on its request's line
- * (`err`, level error) instead of on a line of its own. A deliberate 5xx (a Problem) is a warning.
+ * volume and split who asked from what they got. An unexpected error travels on its request's line
+ * (`err`, level error) instead of on a line of its own; a deliberate 5xx (a Problem) is a warning.
  */
 export class RequestLogController extends LogController {
-  override incomingRequest(): void {}
+  override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
+    stateOf(request);
+    // Requests the router refuses (frameworkErrors) never reach requestCompleted, nor do those the
+    // client gives up on; every response closes.
+    reply.raw.once('close', () => writeRequestLine(request, reply));
+  }
 
   override requestCompleted(streamError: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const err = streamError ?? (reply.statusCode >= 500 ? failures.get(request) : undefined);
-    const line = { req: request, res: reply, responseTime: reply.elapsedTime, ...(err === undefined ? {} : { err }) };
-    if (err !== undefined) reply.log.error(line, 'request failed');
-    else if (reply.statusCode >= 500) reply.log.warn(line, 'request completed');
-    else reply.log.info(line, 'request completed');
+    if (streamError) stateOf(request).failure = streamError;
+    writeRequestLine(request, reply);
   }
+
+  // A streamed body (the /docs files) that breaks: on the request's line, not on one of its own.
+  override streamError(error: Error & { code?: string }, request: FastifyRequest): void {
+    // A client that leaves mid-download is an aborted request, not a failure.
+    if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') stateOf(request).failure = error;
+  }
+}
+
+function writeRequestLine(request: FastifyRequest, reply: FastifyReply): void {
+  const state = stateOf(request);
+  if (state.written) return;
+  state.written = true;
+  const responseTime = performance.now() - state.started;
+  // Ended: the whole answer was handed to the connection; else the client left before it.
+  const sent = reply.raw.writableEnded;
+  const err = sent && reply.statusCode < 500 ? undefined : state.failure;
+  const line = {
+    req: request,
+    ...(sent ? { res: reply } : { aborted: true }),
+    responseTime,
+    ...(err === undefined ? {} : { err }),
+  };
+  if (err !== undefined) reply.log.error(line, 'request failed');
+  else if (!sent) reply.log.info(line, 'request aborted before its response was sent');
+  else if (reply.statusCode >= 500) reply.log.warn(line, 'request completed');
+  else reply.log.info(line, 'request completed');
 }
 
 export function registerObservability(app: FastifyInstance, ping: () => Promise<void>): void {
@@ -64,7 +106,7 @@ export function registerObservability(app: FastifyInstance, ping: () => Promise<
   });
   // Problems are answers chosen on purpose; anything else that is thrown is kept for the log line.
   app.addHook('onError', async (request, _reply, error) => {
-    if (!(error instanceof Problem)) failures.set(request, error);
+    if (!(error instanceof Problem)) stateOf(request).failure = error;
   });
 
   const registry = new Registry();
@@ -90,19 +132,30 @@ export function registerObservability(app: FastifyInstance, ping: () => Promise<
   });
 
   const Status = Type.Object({ status: Type.String() });
-  app.get('/healthz', { schema: { operationId: 'getHealth', tags: ['service'], summary: 'The process runs', response: { 200: Status } } }, async () => ({
-    status: 'ok',
-  }));
+  app.get(
+    '/healthz',
+    { schema: { operationId: 'getHealth', tags: ['service'], summary: 'The process runs', response: { 200: Status } } },
+    async () => ({
+      status: 'ok',
+    }),
+  );
   app.get(
     '/readyz',
-    { schema: { operationId: 'getReadiness', tags: ['service'], summary: 'The database answers', response: { 200: Status, ...errors(503) } } },
+    {
+      schema: {
+        operationId: 'getReadiness',
+        tags: ['service'],
+        summary: 'The database answers',
+        response: { 200: Status, ...errors(503) },
+      },
+    },
     async (request) => {
       try {
         await ping();
         return { status: 'ready' };
       } catch (error) {
         // The database's own error goes on the 503's log line.
-        failures.set(request, error);
+        stateOf(request).failure = error;
         throw problems.notReady();
       }
     },
@@ -110,8 +163,12 @@ export function registerObservability(app: FastifyInstance, ping: () => Promise<
   const metricsResponse = {
     200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: Type.String() } } },
   };
-  app.get('/metrics', { schema: { operationId: 'getMetrics', tags: ['service'], summary: 'Prometheus metrics', response: metricsResponse } }, async (_request, reply) => {
-    reply.type(registry.contentType);
-    return registry.metrics();
-  });
+  app.get(
+    '/metrics',
+    { schema: { operationId: 'getMetrics', tags: ['service'], summary: 'Prometheus metrics', response: metricsResponse } },
+    async (_request, reply) => {
+      reply.type(registry.contentType);
+      return registry.metrics();
+    },
+  );
 }

@@ -88,7 +88,8 @@ const isProtected = (url: string) => url.startsWith('/api/admin') || url.startsW
 function addSharedResponses(route: RouteOptions): void {
   if (!route.schema || route.schema.hide) return;
   const schema = route.schema as Record<string, unknown> & { response?: Record<string | number, unknown> };
-  const response = (schema.response ??= {});
+  schema.response ??= {};
+  const response = schema.response;
   const add = (status: keyof typeof SHARED) => {
     response[status] ??= problemResponse(SHARED[status]);
   };
@@ -141,7 +142,7 @@ export async function registerOpenApi(app: FastifyInstance, components: TSchema[
     },
     transformObject: (document) =>
       'openapiObject' in document ? markOptionalParts(document.openapiObject as OpenApiDocument) : document.swaggerObject,
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   app.get(
     '/openapi.json',
@@ -161,5 +162,5 @@ export async function registerOpenApi(app: FastifyInstance, components: TSchema[
     async () => app.swagger(),
   );
   // Served from the installed package: no CDN, so it works on a closed network.
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } as object });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } });
 }

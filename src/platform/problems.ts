@@ -81,7 +81,7 @@ interface DatabaseErrorFields {
 function databaseError(error: unknown): DatabaseErrorFields | undefined {
   for (let e: unknown = error, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as DatabaseErrorFields).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return e as DatabaseErrorFields;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return e;
   }
   return undefined;
 }
@@ -223,7 +223,7 @@ export function createErrorHandler(constraints: ConstraintProblems) {
   return function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
     if (error instanceof Problem) return sendProblem(reply, error);
     if (error.validation) {
-      const errors = fieldErrors(error.validation as AjvError[], error.validationContext);
+      const errors = fieldErrors(error.validation, error.validationContext);
       const detail = errors.map((e) => `${e.path} ${e.message}`).join('; ') || 'the request is invalid';
       return sendProblem(reply, badRequest('validation', detail), { errors });
     }
@@ -244,9 +244,11 @@ export function createErrorHandler(constraints: ConstraintProblems) {
  * Errors of the router, before any route runs (a path segment over the length limit, a path that
  * is not valid percent-encoding): the same problem+json as everything else.
  */
-export function handleFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+export function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  // No hook has run for such a request, the one that sets X-Request-Id included.
+  reply.header('x-request-id', request.id);
   const framework = error.code ? FRAMEWORK_PROBLEMS[error.code] : undefined;
-  return sendProblem(reply, framework ? framework() : badRequest('client-error', 'the request was rejected'));
+  void sendProblem(reply, framework ? framework() : badRequest('client-error', 'the request was rejected'));
 }
 
 /** A path no route has is 404; a path some route has, with another method, is 405 with Allow. */

@@ -49,11 +49,15 @@ function withDecimalIntegers(schema: unknown, validate: ValidateFunction): Valid
     .map(([name]) => name);
   if (integers.length === 0) return validate;
   const strict = ((data: Record<string, unknown> | undefined) => {
-    const malformed = integers.filter((name) => typeof data?.[name] === 'string' && !DECIMAL_INTEGER.test(data[name] as string));
+    const malformed = integers.filter((name) => typeof data?.[name] === 'string' && !DECIMAL_INTEGER.test(data[name]));
     if (malformed.length > 0) {
-      strict.errors = malformed.map(
-        (name): ErrorObject => ({ instancePath: `/${name}`, schemaPath: '', keyword: 'type', params: { type: 'integer' }, message: 'must be integer' }),
-      );
+      strict.errors = malformed.map((name): ErrorObject => ({
+        instancePath: `/${name}`,
+        schemaPath: '',
+        keyword: 'type',
+        params: { type: 'integer' },
+        message: 'must be integer',
+      }));
       return false;
     }
     const valid = validate(data);

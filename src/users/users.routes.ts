@@ -17,7 +17,15 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (ap
 
   app.get(
     '/',
-    { schema: { operationId: 'listUsers', tags, summary: 'List users, newest first', querystring: Page, response: { 200: Type.Array(UserRef) } } },
+    {
+      schema: {
+        operationId: 'listUsers',
+        tags,
+        summary: 'List users, newest first',
+        querystring: Page,
+        response: { 200: Type.Array(UserRef) },
+      },
+    },
     async (request) => service.listUsers(db, request.query),
   );
 
@@ -30,7 +38,14 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (ap
   app.patch(
     '/:user_id',
     {
-      schema: { operationId: 'updateUser', tags, summary: 'Change a user', params: UserIdParams, body: UpdateUser, response: { 200: UserRef, ...errors(404, 409) } },
+      schema: {
+        operationId: 'updateUser',
+        tags,
+        summary: 'Change a user',
+        params: UserIdParams,
+        body: UpdateUser,
+        response: { 200: UserRef, ...errors(404, 409) },
+      },
     },
     async (request) => service.updateUser(db, request.params.user_id, request.body),
   );

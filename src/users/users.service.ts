@@ -28,15 +28,17 @@ export async function getUser(db: Database, userId: string): Promise<User> {
  */
 export async function createUser(db: Database, input: CreateUser): Promise<User> {
   const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
-  return db.transaction((tx) => store.insertUser(tx, {
-    email: input.email,
-    firstName: input.first_name,
-    lastName: input.last_name,
-    role: input.role,
-    status: input.status,
-    isEmailVerified: input.is_email_verified,
-    passwordHash,
-  }));
+  return db.transaction((tx) =>
+    store.insertUser(tx, {
+      email: input.email,
+      firstName: input.first_name,
+      lastName: input.last_name,
+      role: input.role,
+      status: input.status,
+      isEmailVerified: input.is_email_verified,
+      passwordHash,
+    }),
+  );
 }
 
 export async function updateUser(db: Database, userId: string, input: UpdateUser): Promise<User> {

@@ -2,17 +2,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, testApp, unique } from '../support/app.ts';
 import type { TestApp } from '../support/app.ts';
-import {
-  ISO_MS,
-  MISSING_ID,
-  activeAssignment,
-  assign,
-  createTechnician,
-  createVehicle,
-  problem,
-  returnAssignment,
-} from '../support/fleet.ts';
+import { ISO_MS, MISSING_ID, activeAssignment, assign, createTechnician, createVehicle, returnAssignment } from '../support/fleet.ts';
 import type { Assignment } from '../support/fleet.ts';
+import { expectProblem } from '../support/problems.ts';
 
 let t: TestApp;
 let token: string;
@@ -43,7 +35,10 @@ function send(method: 'GET' | 'POST' | 'PATCH', url: string, headers: Record<str
 /** Moves assignments in time, to make ties and a known order; their ids stay as they are. */
 async function setAssignedAt(assignmentIds: number[], at: string) {
   await t.database.db.execute(
-    sql`update assignments set assigned_at = ${at}::timestamptz where id in (${sql.join(assignmentIds.map((id) => sql`${id}`), sql`, `)})`,
+    sql`update assignments set assigned_at = ${at}::timestamptz where id in (${sql.join(
+      assignmentIds.map((id) => sql`${id}`),
+      sql`, `,
+    )})`,
   );
 }
 
@@ -136,33 +131,42 @@ describe('POST /api/admin/assignments', () => {
     ['notes that are not text', { vehicleId: 1, technicianId: 1, notes: 7 }, '/body/notes'],
     ['notes over 2000 characters', { vehicleId: 1, technicianId: 1, notes: 'n'.repeat(2001) }, '/body/notes'],
   ])('%s is 400 naming the field', async (_case, body, path) => {
-    const error = problem(await t.request('POST', '/api/admin/assignments', body), 400);
+    const error = expectProblem(await t.request('POST', '/api/admin/assignments', body), 400, 'validation');
     expect(error.errors?.map((e) => e.path)).toContain(path);
   });
 
   it('both ids missing is 400 naming both', async () => {
-    const error = problem(await t.request('POST', '/api/admin/assignments', {}), 400);
+    const error = expectProblem(await t.request('POST', '/api/admin/assignments', {}), 400, 'validation');
     expect(error.errors?.map((e) => e.path).sort()).toEqual(['/body/technicianId', '/body/vehicleId']);
   });
 
   it('an unknown vehicle is 404', async () => {
     const technician = await createTechnician(t);
-    const error = problem(await t.request('POST', '/api/admin/assignments', { vehicleId: MISSING_ID, technicianId: technician.id }), 404);
+    const error = expectProblem(
+      await t.request('POST', '/api/admin/assignments', { vehicleId: MISSING_ID, technicianId: technician.id }),
+      404,
+      'vehicle-not-found',
+    );
     expect(error.detail).toBe(`vehicle ${MISSING_ID} does not exist`);
   });
 
   it('an unknown technician is 404', async () => {
     const vehicle = await createVehicle(t);
-    const error = problem(await t.request('POST', '/api/admin/assignments', { vehicleId: vehicle.id, technicianId: MISSING_ID }), 404);
+    const error = expectProblem(
+      await t.request('POST', '/api/admin/assignments', { vehicleId: vehicle.id, technicianId: MISSING_ID }),
+      404,
+      'technician-not-found',
+    );
     expect(error.detail).toBe(`technician ${MISSING_ID} does not exist`);
   });
 
   it('a second active assignment for the same vehicle is 409 naming the vehicle', async () => {
     const first = await activeAssignment(t);
     const other = await createTechnician(t);
-    const error = problem(
+    const error = expectProblem(
       await t.request('POST', '/api/admin/assignments', { vehicleId: first.vehicleId, technicianId: other.id }),
       409,
+      'vehicle-busy',
     );
     expect(error.detail).toContain(`vehicle ${first.vehicleId}`);
     expect(ids(await list(`?vehicleId=${first.vehicleId}`))).toEqual([first.id]);
@@ -174,9 +178,10 @@ describe('POST /api/admin/assignments', () => {
   it('a second active assignment for the same technician is 409 naming the technician', async () => {
     const first = await activeAssignment(t);
     const other = await createVehicle(t);
-    const error = problem(
+    const error = expectProblem(
       await t.request('POST', '/api/admin/assignments', { vehicleId: other.id, technicianId: first.technicianId }),
       409,
+      'technician-busy',
     );
     expect(error.detail).toContain(`technician ${first.technicianId}`);
     expect(ids(await list(`?technicianId=${first.technicianId}`))).toEqual([first.id]);
@@ -184,7 +189,11 @@ describe('POST /api/admin/assignments', () => {
 
   it('assigning the same pair twice is 409', async () => {
     const first = await activeAssignment(t);
-    problem(await t.request('POST', '/api/admin/assignments', { vehicleId: first.vehicleId, technicianId: first.technicianId }), 409);
+    expectProblem(
+      await t.request('POST', '/api/admin/assignments', { vehicleId: first.vehicleId, technicianId: first.technicianId }),
+      409,
+      'vehicle-busy',
+    );
   });
 });
 
@@ -230,7 +239,7 @@ describe('PATCH /api/admin/assignments/:id/return', () => {
     expect(response.statusCode, response.body).toBe(200);
   });
 
-  it('a text/plain body that is not empty is 400', async () => {
+  it('a text/plain body that is not empty is 400 validation (the body must be an object)', async () => {
     const assignment = await activeAssignment(t);
     const response = await send(
       'PATCH',
@@ -238,7 +247,7 @@ describe('PATCH /api/admin/assignments/:id/return', () => {
       { authorization: `Bearer ${token}`, 'content-type': 'text/plain' },
       'returned',
     );
-    problem(response, 400);
+    expectProblem(response, 400, 'validation');
   });
 
   it('an empty JSON object is accepted', async () => {
@@ -268,13 +277,13 @@ describe('PATCH /api/admin/assignments/:id/return', () => {
     ['notes over 2000 characters', { notes: 'n'.repeat(2001) }],
   ])('%s is 400 and returns nothing', async (_case, body) => {
     const assignment = await activeAssignment(t);
-    problem(await t.request('PATCH', `/api/admin/assignments/${assignment.id}/return`, body), 400);
+    expectProblem(await t.request('PATCH', `/api/admin/assignments/${assignment.id}/return`, body), 400, 'validation');
     expect((await t.request('GET', `/api/admin/assignments/${assignment.id}`)).json()).toMatchObject({
       assignment: { status: 'active' },
     });
   });
 
-  it('a body that is not JSON is 400', async () => {
+  it('a body that is not JSON is 400 invalid-json', async () => {
     const assignment = await activeAssignment(t);
     const response = await send(
       'PATCH',
@@ -282,23 +291,24 @@ describe('PATCH /api/admin/assignments/:id/return', () => {
       { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       '{notes:',
     );
-    problem(response, 400);
+    expectProblem(response, 400, 'invalid-json');
   });
 
   it('an unknown assignment is 404', async () => {
-    const error = problem(await t.request('PATCH', `/api/admin/assignments/${MISSING_ID}/return`), 404);
+    const error = expectProblem(await t.request('PATCH', `/api/admin/assignments/${MISSING_ID}/return`), 404, 'assignment-not-found');
     expect(error.detail).toBe(`assignment ${MISSING_ID} does not exist`);
   });
 
   it('a bad id is 400', async () => {
-    problem(await t.request('PATCH', '/api/admin/assignments/0/return'), 400);
+    expectProblem(await t.request('PATCH', '/api/admin/assignments/0/return'), 400, 'validation');
   });
 
   it('an assignment already returned is 409 and keeps its first return', async () => {
     const returned = await returnAssignment(t, (await activeAssignment(t)).id);
-    const error = problem(
+    const error = expectProblem(
       await t.request('PATCH', `/api/admin/assignments/${returned.id}/return`, { notes: 'again' }, await adminToken('someone-else')),
       409,
+      'assignment-returned',
     );
     expect(error.detail).toBe(`assignment ${returned.id} is already returned`);
     expect((await t.request('GET', `/api/admin/assignments/${returned.id}`)).json()).toEqual({ assignment: returned });
@@ -327,11 +337,11 @@ describe('GET /api/admin/assignments/:id', () => {
   });
 
   it('an unknown id is 404', async () => {
-    problem(await t.request('GET', `/api/admin/assignments/${MISSING_ID}`), 404);
+    expectProblem(await t.request('GET', `/api/admin/assignments/${MISSING_ID}`), 404, 'assignment-not-found');
   });
 
   it.each(['seven', '0', '-2', '3.5'])('the id %s is 400', async (id) => {
-    problem(await t.request('GET', `/api/admin/assignments/${id}`), 400);
+    expectProblem(await t.request('GET', `/api/admin/assignments/${id}`), 400, 'validation');
   });
 });
 
@@ -376,7 +386,7 @@ describe('GET /api/admin/assignments', () => {
   });
 
   it.each(['bogus', 'ACTIVE', ''])('?status=%s is 400', async (status) => {
-    const error = problem(await t.request('GET', `/api/admin/assignments?status=${status}`), 400);
+    const error = expectProblem(await t.request('GET', `/api/admin/assignments?status=${status}`), 400, 'validation');
     expect(error.errors?.map((e) => e.path)).toContain('/query/status');
   });
 
@@ -388,9 +398,7 @@ describe('GET /api/admin/assignments', () => {
     const vehicleId = history[2]!.vehicleId;
     expect(ids(await list(`?vehicleId=${vehicleId}`))).toEqual([history[2]!.id]);
     expect(ids(await list(`?technicianId=${technician.id}&status=active`))).toEqual([history[4]!.id]);
-    expect(ids(await list(`?technicianId=${technician.id}&status=returned`))).toEqual(
-      ids(history.slice(0, 4).sort(newestFirst)),
-    );
+    expect(ids(await list(`?technicianId=${technician.id}&status=returned`))).toEqual(ids(history.slice(0, 4).sort(newestFirst)));
     expect(await list(`?vehicleId=${vehicleId}&technicianId=${MISSING_ID}`)).toEqual([]);
   });
 
@@ -410,11 +418,7 @@ describe('GET /api/admin/assignments', () => {
       cursor = page.nextCursor;
       expect(pages.length).toBeLessThan(10);
     } while (cursor !== null);
-    expect(pages).toEqual([
-      [a3, a2],
-      [a1, a5],
-      [a4],
-    ]);
+    expect(pages).toEqual([[a3, a2], [a1, a5], [a4]]);
     expect(pages.flat()).toEqual(expected);
 
     const exact = await listPage(`?technicianId=${technician.id}&limit=5`);
@@ -446,7 +450,7 @@ describe('GET /api/admin/assignments', () => {
     ['technicianId=abc', '/query/technicianId'],
     [`cursor=${'c'.repeat(201)}`, '/query/cursor'],
   ])('?%s is 400', async (query, path) => {
-    const error = problem(await t.request('GET', `/api/admin/assignments?${query}`), 400);
+    const error = expectProblem(await t.request('GET', `/api/admin/assignments?${query}`), 400, 'validation');
     expect(error.errors?.map((e) => e.path)).toContain(path);
   });
 
@@ -460,8 +464,8 @@ describe('GET /api/admin/assignments', () => {
     ['a date far in the past', Buffer.from('["-271821-04-20T00:00:00.000Z", 1]').toString('base64url')],
     ['a date without a time', Buffer.from('["2020-01-01", 1]').toString('base64url')],
     ['a number', Buffer.from('5').toString('base64url')],
-  ])('a cursor that is %s is 400', async (_case, cursor) => {
-    const error = problem(await t.request('GET', `/api/admin/assignments?limit=2&cursor=${cursor}`), 400);
+  ])('a cursor that is %s is 400 invalid-cursor', async (_case, cursor) => {
+    const error = expectProblem(await t.request('GET', `/api/admin/assignments?limit=2&cursor=${cursor}`), 400, 'invalid-cursor');
     expect(error.detail).toMatch(/cursor/);
   });
 });
@@ -509,20 +513,31 @@ describe('authorisation (401 and 403 of every assignment route)', () => {
 
   it.each(routes)('%s %s without a token is 401', async (method, url) => {
     const response = await t.app.inject({ method, url, ...(method === 'POST' ? { payload: { vehicleId: 1, technicianId: 1 } } : {}) });
-    problem(response, 401);
+    expectProblem(response, 401, 'unauthorized');
     expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
   });
 
   it.each(routes)('%s %s with a valid token without the admin role is 403', async (method, url) => {
-    const response = await t.request(method, url, method === 'POST' ? { vehicleId: 1, technicianId: 1 } : undefined, await adminToken('viewer', ['viewer']));
-    problem(response, 403);
+    const response = await t.request(
+      method,
+      url,
+      method === 'POST' ? { vehicleId: 1, technicianId: 1 } : undefined,
+      await adminToken('viewer', ['viewer']),
+    );
+    expectProblem(response, 403, 'forbidden');
   });
 
   it('a refused create assigns nothing', async () => {
     const [vehicle, technician] = await Promise.all([createVehicle(t), createTechnician(t)]);
-    problem(
-      await t.request('POST', '/api/admin/assignments', { vehicleId: vehicle.id, technicianId: technician.id }, await adminToken('v', ['viewer'])),
+    expectProblem(
+      await t.request(
+        'POST',
+        '/api/admin/assignments',
+        { vehicleId: vehicle.id, technicianId: technician.id },
+        await adminToken('v', ['viewer']),
+      ),
       403,
+      'forbidden',
     );
     expect(await list(`?vehicleId=${vehicle.id}`)).toEqual([]);
   });

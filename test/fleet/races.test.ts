@@ -3,8 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/platform/db.ts';
 import { adminToken, onPostgres, testApp, unique } from '../support/app.ts';
 import type { TestApp } from '../support/app.ts';
+import { checkedFetch } from '../support/contract.ts';
 import { createTechnician, createVehicle } from '../support/fleet.ts';
 import type { Assignment } from '../support/fleet.ts';
+import { expectProblem, readResponse } from '../support/problems.ts';
+import type { ResponseLike } from '../support/problems.ts';
 
 /**
  * Races over real sockets, so that requests truly interleave. On PostgreSQL they are spread over
@@ -28,9 +31,8 @@ afterAll(async () => {
 
 const t = () => instances[0]!;
 
-interface Outcome {
+interface Outcome extends ResponseLike {
   status: number;
-  body: string;
   instance: number;
 }
 
@@ -40,12 +42,12 @@ function race(count: number, request: (i: number) => { method: string; path: str
     Array.from({ length: count }, async (_, i) => {
       const { method, path, body } = request(i);
       const instance = i % origins.length;
-      const response = await fetch(`${origins[instance]}${path}`, {
+      const response = await checkedFetch(instances[instance]!.contract, `${origins[instance]}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-      return { status: response.status, body: await response.text(), instance };
+      return { ...(await readResponse(response)), status: response.status, instance };
     }),
   );
 }
@@ -65,7 +67,7 @@ async function activeCount(column: 'vehicle_id' | 'technician_id', id: number): 
 }
 
 describe(`races (${onPostgres ? 'two instances on one PostgreSQL' : 'one instance on PGlite'})`, () => {
-  it(`of ${CONCURRENCY} concurrent assignments of one vehicle exactly one is 201, the rest 409`, async () => {
+  it(`of ${CONCURRENCY} concurrent assignments of one vehicle exactly one is 201, the rest 409 vehicle-busy`, async () => {
     const vehicle = await createVehicle(t());
     const technicians = await Promise.all(Array.from({ length: CONCURRENCY }, () => createTechnician(t())));
     const outcomes = await race(CONCURRENCY, (i) => ({
@@ -76,7 +78,7 @@ describe(`races (${onPostgres ? 'two instances on one PostgreSQL' : 'one instanc
 
     expect(tally(outcomes)).toEqual({ 201: 1, 409: CONCURRENCY - 1 });
     for (const loser of outcomes.filter((o) => o.status === 409)) {
-      expect(JSON.parse(loser.body)).toMatchObject({ status: 409, detail: expect.stringContaining(`vehicle ${vehicle.id}`) });
+      expect(expectProblem(loser, 409, 'vehicle-busy').detail).toContain(`vehicle ${vehicle.id}`);
     }
     expect(await activeCount('vehicle_id', vehicle.id)).toBe(1);
     // Every instance (replica) answered some of the contested requests.
@@ -87,7 +89,7 @@ describe(`races (${onPostgres ? 'two instances on one PostgreSQL' : 'one instanc
     expect(technicians.filter((x) => busyIds.includes(x.id)).map((x) => x.id)).toEqual([winner.assignment.technicianId]);
   });
 
-  it(`of ${CONCURRENCY} concurrent assignments of one technician exactly one is 201, the rest 409`, async () => {
+  it(`of ${CONCURRENCY} concurrent assignments of one technician exactly one is 201, the rest 409 technician-busy`, async () => {
     const technician = await createTechnician(t());
     const vehicles = await Promise.all(Array.from({ length: CONCURRENCY }, () => createVehicle(t())));
     const outcomes = await race(CONCURRENCY, (i) => ({
@@ -98,25 +100,26 @@ describe(`races (${onPostgres ? 'two instances on one PostgreSQL' : 'one instanc
 
     expect(tally(outcomes)).toEqual({ 201: 1, 409: CONCURRENCY - 1 });
     for (const loser of outcomes.filter((o) => o.status === 409)) {
-      expect(JSON.parse(loser.body)).toMatchObject({ detail: expect.stringContaining(`technician ${technician.id}`) });
+      expect(expectProblem(loser, 409, 'technician-busy').detail).toContain(`technician ${technician.id}`);
     }
     expect(await activeCount('technician_id', technician.id)).toBe(1);
   });
 
-  it(`of ${CONCURRENCY} concurrent returns of one assignment exactly one is 200, the rest 409`, async () => {
+  it(`of ${CONCURRENCY} concurrent returns of one assignment exactly one is 200, the rest 409 assignment-returned`, async () => {
     const [vehicle, technician] = await Promise.all([createVehicle(t()), createTechnician(t())]);
     const created = await t().request('POST', '/api/admin/assignments', { vehicleId: vehicle.id, technicianId: technician.id });
     const { assignment } = created.json<{ assignment: Assignment }>();
     const outcomes = await race(CONCURRENCY, () => ({ method: 'PATCH', path: `/api/admin/assignments/${assignment.id}/return` }));
 
     expect(tally(outcomes)).toEqual({ 200: 1, 409: CONCURRENCY - 1 });
+    for (const loser of outcomes.filter((o) => o.status === 409)) expectProblem(loser, 409, 'assignment-returned');
     const winner = JSON.parse(outcomes.find((o) => o.status === 200)!.body) as { assignment: Assignment };
     const stored = (await t().request('GET', `/api/admin/assignments/${assignment.id}`)).json<{ assignment: Assignment }>();
     expect(stored.assignment).toEqual(winner.assignment);
     expect(await activeCount('vehicle_id', vehicle.id)).toBe(0);
   });
 
-  it('concurrent assignments whose vehicles and technicians overlap never leave two actives on either', async () => {
+  it('concurrent assignments whose vehicles and technicians overlap never leave two actives on either; the losers are 409 busy', async () => {
     // A 4 × 5 grid: every vehicle wanted by every technician at once.
     const vehicles = await Promise.all(Array.from({ length: 4 }, () => createVehicle(t())));
     const technicians = await Promise.all(Array.from({ length: 5 }, () => createTechnician(t())));
@@ -127,6 +130,11 @@ describe(`races (${onPostgres ? 'two instances on one PostgreSQL' : 'one instanc
     expect((counts[201] ?? 0) + (counts[409] ?? 0)).toBe(pairs.length);
     expect(counts[201]).toBeGreaterThanOrEqual(1);
     expect(counts[201]).toBeLessThanOrEqual(vehicles.length);
+    for (const loser of outcomes.filter((o) => o.status === 409)) {
+      const slug = (JSON.parse(loser.body) as { type: string }).type.replace('/problems/', '');
+      expect(['vehicle-busy', 'technician-busy']).toContain(slug);
+      expectProblem(loser, 409, slug);
+    }
     for (const v of vehicles) expect(await activeCount('vehicle_id', v.id)).toBeLessThanOrEqual(1);
     for (const c of technicians) expect(await activeCount('technician_id', c.id)).toBeLessThanOrEqual(1);
   });
@@ -137,28 +145,40 @@ describe(`races (${onPostgres ? 'two instances on one PostgreSQL' : 'one instanc
     const outcomes = await race(12, (i) =>
       i % 6 === 5
         ? { method: 'DELETE', path: `/api/admin/vehicles/${vehicle.id}` }
-        : { method: 'POST', path: '/api/admin/assignments', body: { vehicleId: vehicle.id, technicianId: technicians[i - Math.floor(i / 6)]!.id } },
+        : {
+            method: 'POST',
+            path: '/api/admin/assignments',
+            body: { vehicleId: vehicle.id, technicianId: technicians[i - Math.floor(i / 6)]!.id },
+          },
     );
 
-    const deletes = outcomes.filter((_, i) => i % 6 === 5).map((o) => o.status);
-    const creates = outcomes.filter((_, i) => i % 6 !== 5).map((o) => o.status);
+    const deleteOutcomes = outcomes.filter((_, i) => i % 6 === 5);
+    const createOutcomes = outcomes.filter((_, i) => i % 6 !== 5);
+    const deletes = deleteOutcomes.map((o) => o.status);
+    const creates = createOutcomes.map((o) => o.status);
     expect(outcomes.every((o) => o.status < 500)).toBe(true);
     const assigned = creates.filter((s) => s === 201).length;
     expect(assigned).toBeLessThanOrEqual(1);
     if (assigned === 1) {
       // Assigned first: every delete is refused while the assignment is active.
       expect(deletes).toEqual([409, 409]);
-      expect(creates.filter((s) => s !== 201).every((s) => s === 409)).toBe(true);
+      for (const refused of deleteOutcomes) expectProblem(refused, 409, 'vehicle-assigned');
+      for (const loser of createOutcomes.filter((o) => o.status !== 201)) expectProblem(loser, 409, 'vehicle-busy');
       expect((await t().request('GET', `/api/admin/vehicles/${vehicle.id}`)).statusCode).toBe(200);
     } else {
       // Deleted first: nobody can have it, and only one delete found it.
       expect(deletes.sort()).toEqual([204, 404]);
-      expect(creates.every((s) => s === 404)).toBe(true);
-      expect((await t().request('GET', `/api/admin/vehicles/${vehicle.id}`)).statusCode).toBe(404);
+      expectProblem(
+        deleteOutcomes.find((o) => o.status === 404)!,
+        404,
+        'vehicle-not-found',
+      );
+      for (const refused of createOutcomes) expectProblem(refused, 404, 'vehicle-not-found');
+      expectProblem(await t().request('GET', `/api/admin/vehicles/${vehicle.id}`), 404, 'vehicle-not-found');
     }
   });
 
-  it(`of ${CONCURRENCY} concurrent creates of vehicles with one plate exactly one is 201, the rest 409`, async () => {
+  it(`of ${CONCURRENCY} concurrent creates of vehicles with one plate exactly one is 201, the rest 409 plate-number-taken`, async () => {
     const plateNumber = `RACE-${unique()}`;
     const outcomes = await race(CONCURRENCY, (i) => ({
       method: 'POST',
@@ -166,6 +186,7 @@ describe(`races (${onPostgres ? 'two instances on one PostgreSQL' : 'one instanc
       body: { plateNumber: i % 2 ? plateNumber : plateNumber.toLowerCase() },
     }));
     expect(tally(outcomes)).toEqual({ 201: 1, 409: CONCURRENCY - 1 });
+    for (const loser of outcomes.filter((o) => o.status === 409)) expectProblem(loser, 409, 'plate-number-taken');
     const listed = (await t().request('GET', '/api/admin/vehicles')).json<{ vehicles: { plateNumber: string }[] }>();
     expect(listed.vehicles.filter((v) => v.plateNumber.toLowerCase() === plateNumber.toLowerCase())).toHaveLength(1);
   });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, unique } from '../support/app.ts';
 import type { TestApp } from '../support/app.ts';
-import { ISO_MS, MISSING_ID, assign, createTechnician, createVehicle, email, problem, returnAssignment } from '../support/fleet.ts';
+import { ISO_MS, MISSING_ID, assign, createTechnician, createVehicle, email, returnAssignment } from '../support/fleet.ts';
 import type { Assignment, Technician } from '../support/fleet.ts';
+import { expectProblem } from '../support/problems.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -24,9 +25,7 @@ describe('POST /api/admin/technicians', () => {
     expect(response.statusCode).toBe(201);
     expect(Object.keys(response.json<object>())).toEqual(['technician']);
     const { technician } = response.json<{ technician: Technician }>();
-    expect(Object.keys(technician).sort()).toEqual(
-      ['activeAssignmentId', 'createdAt', 'email', 'id', 'name', 'phone', 'updatedAt'].sort(),
-    );
+    expect(Object.keys(technician).sort()).toEqual(['activeAssignmentId', 'createdAt', 'email', 'id', 'name', 'phone', 'updatedAt'].sort());
     expect(technician).toMatchObject({ ...fields, activeAssignmentId: null });
     expect(Number.isInteger(technician.id) && technician.id >= 1).toBe(true);
     expect(technician.createdAt).toMatch(ISO_MS);
@@ -47,19 +46,26 @@ describe('POST /api/admin/technicians', () => {
     ['an unknown field', { name: 'X', email: 'x@fleet.test', role: 'admin' }, '/body/role'],
     ['an empty name', { name: '', email: 'x@fleet.test' }, '/body/name'],
     ['a name over 200 characters', { name: 'N'.repeat(201), email: 'x@fleet.test' }, '/body/name'],
-    ['an email over 254 characters', { name: 'X', email: `${'e'.repeat(64)}@${'d'.repeat(63)}.${'d'.repeat(63)}.${'d'.repeat(63)}.io` }, '/body/email'],
+    [
+      'an email over 254 characters',
+      { name: 'X', email: `${'e'.repeat(64)}@${'d'.repeat(63)}.${'d'.repeat(63)}.${'d'.repeat(63)}.io` },
+      '/body/email',
+    ],
     ['a phone with letters', { name: 'X', email: 'x@fleet.test', phone: 'call me' }, '/body/phone'],
     ['a phone over 32 characters', { name: 'X', email: 'x@fleet.test', phone: '1'.repeat(33) }, '/body/phone'],
   ])('%s is 400 naming the field', async (_case, body, path) => {
-    const error = problem(await t.request('POST', '/api/admin/technicians', body), 400);
+    const error = expectProblem(await t.request('POST', '/api/admin/technicians', body), 400, 'validation');
     expect(error.errors?.map((e) => e.path)).toContain(path);
   });
 
   it('an email already used is 409, ignoring case', async () => {
     const taken = email('dup');
     await createTechnician(t, { email: taken });
-    const error = problem(await t.request('POST', '/api/admin/technicians', { name: 'Other', email: taken.toUpperCase() }), 409);
-    expect(error.type).toBe('/problems/technician-email-taken');
+    const error = expectProblem(
+      await t.request('POST', '/api/admin/technicians', { name: 'Other', email: taken.toUpperCase() }),
+      409,
+      'technician-email-taken',
+    );
     expect(error.detail).toMatch(/email/);
   });
 });
@@ -92,7 +98,7 @@ describe('GET /api/admin/technicians', () => {
   });
 
   it('?available=yes is 400', async () => {
-    problem(await t.request('GET', '/api/admin/technicians?available=yes'), 400);
+    expectProblem(await t.request('GET', '/api/admin/technicians?available=yes'), 400, 'validation');
   });
 });
 
@@ -105,12 +111,12 @@ describe('GET /api/admin/technicians/:id', () => {
   });
 
   it('an unknown id is 404', async () => {
-    const error = problem(await t.request('GET', `/api/admin/technicians/${MISSING_ID}`), 404);
+    const error = expectProblem(await t.request('GET', `/api/admin/technicians/${MISSING_ID}`), 404, 'technician-not-found');
     expect(error.detail).toContain(`technician ${MISSING_ID}`);
   });
 
   it.each(['x1', '0', '-7', '2.5'])('the id %s is 400', async (id) => {
-    const error = problem(await t.request('GET', `/api/admin/technicians/${id}`), 400);
+    const error = expectProblem(await t.request('GET', `/api/admin/technicians/${id}`), 400, 'validation');
     expect(error.errors?.[0]?.path).toBe('/path/id');
   });
 });
@@ -134,16 +140,20 @@ describe('PATCH /api/admin/technicians/:id', () => {
     ['a number as phone', { phone: 5550100 }],
   ])('%s is 400', async (_case, body) => {
     const technician = await createTechnician(t);
-    problem(await t.request('PATCH', `/api/admin/technicians/${technician.id}`, body), 400);
+    expectProblem(await t.request('PATCH', `/api/admin/technicians/${technician.id}`, body), 400, 'validation');
   });
 
   it('an unknown id is 404', async () => {
-    problem(await t.request('PATCH', `/api/admin/technicians/${MISSING_ID}`, { name: 'Nobody' }), 404);
+    expectProblem(await t.request('PATCH', `/api/admin/technicians/${MISSING_ID}`, { name: 'Nobody' }), 404, 'technician-not-found');
   });
 
   it("another technician's email (any case) is 409 and changes nothing", async () => {
     const [first, second] = await Promise.all([createTechnician(t), createTechnician(t)]);
-    problem(await t.request('PATCH', `/api/admin/technicians/${second.id}`, { name: 'Renamed', email: first.email.toUpperCase() }), 409);
+    expectProblem(
+      await t.request('PATCH', `/api/admin/technicians/${second.id}`, { name: 'Renamed', email: first.email.toUpperCase() }),
+      409,
+      'technician-email-taken',
+    );
     expect((await t.request('GET', `/api/admin/technicians/${second.id}`)).json()).toEqual({ technician: second });
   });
 });
@@ -154,22 +164,22 @@ describe('DELETE /api/admin/technicians/:id', () => {
     const response = await t.request('DELETE', `/api/admin/technicians/${technician.id}`);
     expect(response.statusCode).toBe(204);
     expect(response.body).toBe('');
-    problem(await t.request('GET', `/api/admin/technicians/${technician.id}`), 404);
-    problem(await t.request('DELETE', `/api/admin/technicians/${technician.id}`), 404);
+    expectProblem(await t.request('GET', `/api/admin/technicians/${technician.id}`), 404, 'technician-not-found');
+    expectProblem(await t.request('DELETE', `/api/admin/technicians/${technician.id}`), 404, 'technician-not-found');
   });
 
   it('an unknown id is 404', async () => {
-    problem(await t.request('DELETE', `/api/admin/technicians/${MISSING_ID}`), 404);
+    expectProblem(await t.request('DELETE', `/api/admin/technicians/${MISSING_ID}`), 404, 'technician-not-found');
   });
 
   it('a bad id is 400', async () => {
-    problem(await t.request('DELETE', '/api/admin/technicians/zero'), 400);
+    expectProblem(await t.request('DELETE', '/api/admin/technicians/zero'), 400, 'validation');
   });
 
   it('a technician with an active assignment is 409 and stays', async () => {
     const [technician, vehicle] = await Promise.all([createTechnician(t), createVehicle(t)]);
     const assignment = await assign(t, vehicle.id, technician.id);
-    const error = problem(await t.request('DELETE', `/api/admin/technicians/${technician.id}`), 409);
+    const error = expectProblem(await t.request('DELETE', `/api/admin/technicians/${technician.id}`), 409, 'technician-assigned');
     expect(error.detail).toContain(`technician ${technician.id}`);
     const after = (await t.request('GET', `/api/admin/technicians/${technician.id}`)).json<{ technician: Technician }>();
     expect(after.technician.activeAssignmentId).toBe(assignment.id);
@@ -183,11 +193,12 @@ describe('DELETE /api/admin/technicians/:id', () => {
     expect((await t.request('DELETE', `/api/admin/technicians/${technician.id}`)).statusCode).toBe(204);
 
     expect(ids(await list())).not.toContain(technician.id);
-    problem(await t.request('GET', `/api/admin/technicians/${technician.id}`), 404);
-    problem(await t.request('PATCH', `/api/admin/technicians/${technician.id}`, { name: 'Back' }), 404);
-    const refused = problem(
+    expectProblem(await t.request('GET', `/api/admin/technicians/${technician.id}`), 404, 'technician-not-found');
+    expectProblem(await t.request('PATCH', `/api/admin/technicians/${technician.id}`, { name: 'Back' }), 404, 'technician-not-found');
+    const refused = expectProblem(
       await t.request('POST', '/api/admin/assignments', { vehicleId: otherVehicle.id, technicianId: technician.id }),
       404,
+      'technician-not-found',
     );
     expect(refused.detail).toContain(`technician ${technician.id}`);
 

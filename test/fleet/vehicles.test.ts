@@ -1,18 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, unique } from '../support/app.ts';
 import type { TestApp } from '../support/app.ts';
-import {
-  ISO_MS,
-  MISSING_ID,
-  assign,
-  createTechnician,
-  createVehicle,
-  plate,
-  problem,
-  returnAssignment,
-  vin,
-} from '../support/fleet.ts';
+import { ISO_MS, MISSING_ID, assign, createTechnician, createVehicle, plate, returnAssignment, vin } from '../support/fleet.ts';
 import type { Assignment, Vehicle } from '../support/fleet.ts';
+import { expectProblem } from '../support/problems.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -71,26 +62,33 @@ describe('POST /api/admin/vehicles', () => {
     ['a VIN with punctuation', { plateNumber: 'X', vin: 'AB-12' }, '/body/vin'],
     ['a null plateNumber', { plateNumber: null }, '/body/plateNumber'],
   ])('%s is 400 naming the field', async (_case, body, path) => {
-    const error = problem(await t.request('POST', '/api/admin/vehicles', body), 400);
+    const error = expectProblem(await t.request('POST', '/api/admin/vehicles', body), 400, 'validation');
     expect(error.errors?.map((e) => e.path)).toContain(path);
   });
 
   it('a body that is not an object is 400', async () => {
-    problem(await t.request('POST', '/api/admin/vehicles', [{ plateNumber: plate() }]), 400);
+    expectProblem(await t.request('POST', '/api/admin/vehicles', [{ plateNumber: plate() }]), 400, 'validation');
   });
 
   it('a plate number already in service is 409, ignoring case', async () => {
     const plateNumber = `ab-${unique()}`;
     await createVehicle(t, { plateNumber });
-    const error = problem(await t.request('POST', '/api/admin/vehicles', { plateNumber: plateNumber.toUpperCase() }), 409);
+    const error = expectProblem(
+      await t.request('POST', '/api/admin/vehicles', { plateNumber: plateNumber.toUpperCase() }),
+      409,
+      'plate-number-taken',
+    );
     expect(error.detail).toMatch(/plate/i);
-    expect(error.type).toBe('/problems/plate-number-taken');
   });
 
   it('a VIN already in service is 409, ignoring case', async () => {
     const shared = vin();
     await createVehicle(t, { vin: shared });
-    const error = problem(await t.request('POST', '/api/admin/vehicles', { plateNumber: plate(), vin: shared.toLowerCase() }), 409);
+    const error = expectProblem(
+      await t.request('POST', '/api/admin/vehicles', { plateNumber: plate(), vin: shared.toLowerCase() }),
+      409,
+      'vin-taken',
+    );
     expect(error.detail).toMatch(/VIN/);
   });
 
@@ -100,7 +98,7 @@ describe('POST /api/admin/vehicles', () => {
     const shared = vin();
     await createVehicle(t, { vin: shared });
     const other = plate();
-    problem(await t.request('POST', '/api/admin/vehicles', { plateNumber: other, vin: shared }), 409);
+    expectProblem(await t.request('POST', '/api/admin/vehicles', { plateNumber: other, vin: shared }), 409, 'vin-taken');
     expect((await list()).some((v) => v.plateNumber === other)).toBe(false);
   });
 });
@@ -142,7 +140,7 @@ describe('GET /api/admin/vehicles', () => {
   });
 
   it('?available=maybe is 400', async () => {
-    const error = problem(await t.request('GET', '/api/admin/vehicles?available=maybe'), 400);
+    const error = expectProblem(await t.request('GET', '/api/admin/vehicles?available=maybe'), 400, 'validation');
     expect(error.errors?.[0]?.path).toBe('/query/available');
   });
 });
@@ -163,12 +161,12 @@ describe('GET /api/admin/vehicles/:id', () => {
   });
 
   it('an unknown id is 404', async () => {
-    const error = problem(await t.request('GET', `/api/admin/vehicles/${MISSING_ID}`), 404);
+    const error = expectProblem(await t.request('GET', `/api/admin/vehicles/${MISSING_ID}`), 404, 'vehicle-not-found');
     expect(error.detail).toContain(String(MISSING_ID));
   });
 
   it.each(['abc', '0', '-1', '1.5', '1e3x', '2147483648', '0x10', '1e2', '%205'])('the id %s is 400', async (id) => {
-    const error = problem(await t.request('GET', `/api/admin/vehicles/${id}`), 400);
+    const error = expectProblem(await t.request('GET', `/api/admin/vehicles/${id}`), 400, 'validation');
     expect(error.errors?.[0]?.path).toBe('/path/id');
   });
 });
@@ -205,22 +203,26 @@ describe('PATCH /api/admin/vehicles/:id', () => {
     ['a model over 100 characters', { model: 'M'.repeat(101) }],
   ])('%s is 400', async (_case, body) => {
     const vehicle = await createVehicle(t);
-    problem(await t.request('PATCH', `/api/admin/vehicles/${vehicle.id}`, body), 400);
+    expectProblem(await t.request('PATCH', `/api/admin/vehicles/${vehicle.id}`, body), 400, 'validation');
   });
 
   it('an unknown id is 404', async () => {
-    problem(await t.request('PATCH', `/api/admin/vehicles/${MISSING_ID}`, { make: 'Ford' }), 404);
+    expectProblem(await t.request('PATCH', `/api/admin/vehicles/${MISSING_ID}`, { make: 'Ford' }), 404, 'vehicle-not-found');
   });
 
   it('a bad id is 400', async () => {
-    problem(await t.request('PATCH', '/api/admin/vehicles/0', { make: 'Ford' }), 400);
+    expectProblem(await t.request('PATCH', '/api/admin/vehicles/0', { make: 'Ford' }), 400, 'validation');
   });
 
   it("another vehicle's plate (any case) or VIN is 409 and changes nothing", async () => {
     const first = await createVehicle(t, { vin: vin() });
     const second = await createVehicle(t);
-    problem(await t.request('PATCH', `/api/admin/vehicles/${second.id}`, { plateNumber: first.plateNumber.toLowerCase() }), 409);
-    problem(await t.request('PATCH', `/api/admin/vehicles/${second.id}`, { make: 'Kia', vin: first.vin }), 409);
+    expectProblem(
+      await t.request('PATCH', `/api/admin/vehicles/${second.id}`, { plateNumber: first.plateNumber.toLowerCase() }),
+      409,
+      'plate-number-taken',
+    );
+    expectProblem(await t.request('PATCH', `/api/admin/vehicles/${second.id}`, { make: 'Kia', vin: first.vin }), 409, 'vin-taken');
     expect((await t.request('GET', `/api/admin/vehicles/${second.id}`)).json()).toEqual({ vehicle: second });
   });
 });
@@ -231,23 +233,23 @@ describe('DELETE /api/admin/vehicles/:id', () => {
     const response = await t.request('DELETE', `/api/admin/vehicles/${vehicle.id}`);
     expect(response.statusCode).toBe(204);
     expect(response.body).toBe('');
-    problem(await t.request('GET', `/api/admin/vehicles/${vehicle.id}`), 404);
-    problem(await t.request('DELETE', `/api/admin/vehicles/${vehicle.id}`), 404);
+    expectProblem(await t.request('GET', `/api/admin/vehicles/${vehicle.id}`), 404, 'vehicle-not-found');
+    expectProblem(await t.request('DELETE', `/api/admin/vehicles/${vehicle.id}`), 404, 'vehicle-not-found');
     expect(ids(await list())).not.toContain(vehicle.id);
   });
 
   it('an unknown id is 404', async () => {
-    problem(await t.request('DELETE', `/api/admin/vehicles/${MISSING_ID}`), 404);
+    expectProblem(await t.request('DELETE', `/api/admin/vehicles/${MISSING_ID}`), 404, 'vehicle-not-found');
   });
 
   it('a bad id is 400', async () => {
-    problem(await t.request('DELETE', '/api/admin/vehicles/-3'), 400);
+    expectProblem(await t.request('DELETE', '/api/admin/vehicles/-3'), 400, 'validation');
   });
 
   it('a vehicle with an active assignment is 409 and stays', async () => {
     const [vehicle, technician] = await Promise.all([createVehicle(t), createTechnician(t)]);
     const assignment = await assign(t, vehicle.id, technician.id);
-    const error = problem(await t.request('DELETE', `/api/admin/vehicles/${vehicle.id}`), 409);
+    const error = expectProblem(await t.request('DELETE', `/api/admin/vehicles/${vehicle.id}`), 409, 'vehicle-assigned');
     expect(error.detail).toContain(`vehicle ${vehicle.id}`);
     const after = (await t.request('GET', `/api/admin/vehicles/${vehicle.id}`)).json<{ vehicle: Vehicle }>().vehicle;
     expect(after.activeAssignmentId).toBe(assignment.id);
@@ -262,12 +264,13 @@ describe('DELETE /api/admin/vehicles/:id', () => {
 
     expect(ids(await list())).not.toContain(vehicle.id);
     expect(ids(await list('?available=true'))).not.toContain(vehicle.id);
-    problem(await t.request('GET', `/api/admin/vehicles/${vehicle.id}`), 404);
-    problem(await t.request('PATCH', `/api/admin/vehicles/${vehicle.id}`, { make: 'Saab' }), 404);
-    problem(await t.request('DELETE', `/api/admin/vehicles/${vehicle.id}`), 404);
-    const refused = problem(
+    expectProblem(await t.request('GET', `/api/admin/vehicles/${vehicle.id}`), 404, 'vehicle-not-found');
+    expectProblem(await t.request('PATCH', `/api/admin/vehicles/${vehicle.id}`, { make: 'Saab' }), 404, 'vehicle-not-found');
+    expectProblem(await t.request('DELETE', `/api/admin/vehicles/${vehicle.id}`), 404, 'vehicle-not-found');
+    const refused = expectProblem(
       await t.request('POST', '/api/admin/assignments', { vehicleId: vehicle.id, technicianId: otherTechnician.id }),
       404,
+      'vehicle-not-found',
     );
     expect(refused.detail).toContain(`vehicle ${vehicle.id}`);
 
@@ -296,7 +299,7 @@ describe('authorisation', () => {
       ['DELETE', '/api/admin/vehicles/1'],
     ] as const) {
       const response = await t.app.inject({ method, url });
-      problem(response, 401);
+      expectProblem(response, 401, 'unauthorized');
     }
   });
 });

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_SECRET, testApp, testDatabase } from '../support/app.ts';
 import type { TestApp } from '../support/app.ts';
 import type { DatabaseHandle } from '../../src/platform/db.ts';
+import { expectProblem } from '../support/problems.ts';
+import type { ResponseLike } from '../support/problems.ts';
 
 const secret = new TextEncoder().encode(TEST_SECRET);
 const now = () => Math.floor(Date.now() / 1000);
@@ -35,12 +37,8 @@ function get(app: TestApp, headers: Record<string, string> = {}, url = ROUTE) {
 }
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-function expectUnauthorized(response: Awaited<ReturnType<typeof get>>) {
-  expect(response.statusCode, response.body).toBe(401);
-  expect(response.headers['www-authenticate']).toMatch(/^Bearer\b/);
-  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(response.json()).toMatchObject({ status: 401, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
-}
+/** 401 unauthorized, with WWW-Authenticate: Bearer (expectProblem checks it on every 401). */
+const expectUnauthorized = (response: ResponseLike) => expectProblem(response, 401, 'unauthorized');
 
 describe('tokens signed with JWT_SECRET (HS256)', () => {
   it('a valid admin token is accepted', async () => {
@@ -142,10 +140,7 @@ describe('roles', () => {
     ['roles: "admin, user" (one string, not a list of roles)', { roles: ['admin, user'] }],
     ['roles: [{ "name": "admin" }]', { roles: [{ name: 'admin' }] }],
   ])('a valid token with %s is 403', async (_case, claims) => {
-    const response = await get(t, bearer(await hs256(valid(claims as JWTPayload))));
-    expect(response.statusCode).toBe(403);
-    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(response.json()).toMatchObject({ status: 403, type: '/problems/forbidden' });
+    expectProblem(await get(t, bearer(await hs256(valid(claims)))), 403, 'forbidden');
   });
 });
 
@@ -232,9 +227,9 @@ describe('JWKS_URL (an external identity provider)', () => {
     expect((await get(jwksOnly, bearer(await signed('ES256', 'ec-1', ec.privateKey)))).statusCode).toBe(200);
   });
 
-  it('a provider token without the admin role is 403', async () => {
+  it('a provider token without the admin role is 403 forbidden', async () => {
     const token = await signed('RS256', 'rsa-1', rsa.privateKey, valid({ roles: ['viewer'] }));
-    expect((await get(jwksOnly, bearer(token))).statusCode).toBe(403);
+    expectProblem(await get(jwksOnly, bearer(token)), 403, 'forbidden');
   });
 
   it('an expired provider token is 401', async () => {
@@ -267,7 +262,7 @@ describe('JWKS_URL (an external identity provider)', () => {
     expect((await get(both, bearer(await signed('RS256', 'rsa-1', rsa.privateKey)))).statusCode).toBe(200);
   });
 
-  it('an identity provider that cannot be reached is 401, not 500', async () => {
+  it('an identity provider that cannot be reached is 401 identity-provider-unreachable, not 500', async () => {
     const gone = createServer();
     await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
     const port = (gone.address() as AddressInfo).port;
@@ -275,9 +270,7 @@ describe('JWKS_URL (an external identity provider)', () => {
     const orphan = await testApp({ database, config: { jwksUrl: `http://127.0.0.1:${port}/jwks.json`, jwtSecret: undefined } });
     try {
       const response = await get(orphan, bearer(await signed('RS256', 'rsa-1', rsa.privateKey)));
-      expectUnauthorized(response);
-      expect(response.json<{ detail: string }>().detail).toMatch(/could not be verified/);
-      expect(response.json<{ type: string }>().type).toBe('/problems/identity-provider-unreachable');
+      expect(expectProblem(response, 401, 'identity-provider-unreachable').detail).toMatch(/could not be verified/);
     } finally {
       await orphan.close();
     }
@@ -306,13 +299,12 @@ describe('JWKS_URL (an external identity provider)', () => {
     }
   });
 
-  it('a server that only trusts the provider issues no tokens: login is 503', async () => {
+  it('a server that only trusts the provider issues no tokens: login is 503 login-unavailable', async () => {
     const response = await jwksOnly.app.inject({
       method: 'POST',
       url: '/api/auth/login',
       payload: { email: 'someone@example.test', password: 'whatever-password' },
     });
-    expect(response.statusCode).toBe(503);
-    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expectProblem(response, 503, 'login-unavailable');
   });
 });

@@ -73,7 +73,9 @@ describe('what the router and the HTTP parser refuse is problem+json', () => {
   });
 
   it('a path segment over 1024 characters is 414', async () => {
-    expectProblem(await t.request('GET', `/api/admin/vehicles/${'1'.repeat(1025)}`), 414, 'uri-too-long');
+    const response = await t.request('GET', `/api/admin/vehicles/${'1'.repeat(1025)}`);
+    expectProblem(response, 414, 'uri-too-long');
+    expect(response.headers['x-request-id']).toEqual(expect.any(String));
   });
 
   it('a path that is not valid percent-encoding is 400', async () => {

@@ -1,23 +1,30 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.ts';
 import type { App } from '../../src/app.ts';
-import type { DatabaseHandle } from '../../src/platform/db.ts';
-import { adminToken, testConfig, testDatabase, unique } from '../support/app.ts';
+import { adminToken, testApp, unique } from '../support/app.ts';
+import type { TestApp } from '../support/app.ts';
 
 const lines: string[] = [];
+let t: TestApp;
 let app: App;
-let database: DatabaseHandle;
 
 beforeAll(async () => {
-  database = await testDatabase();
-  const config = testConfig({ logLevel: 'info' });
-  app = await buildApp({ config, database, jwtSecret: config.jwtSecret, logger: { write: (line) => lines.push(line) } });
-  await app.ready();
+  t = await testApp({
+    config: { logLevel: 'info' },
+    logger: { write: (line) => lines.push(line) },
+    // A route that fails unexpectedly, to see where a 500's cause is logged.
+    routes: (testOnly) => {
+      testOnly.get('/test/internal-error', async () => {
+        throw new Error('the disk caught fire');
+      });
+      testOnly.get('/test/slow', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return { status: 'late' };
+      });
+    },
+  });
+  app = t.app;
 });
-afterAll(async () => {
-  await app.close();
-  await database.close();
-});
+afterAll(() => t.close());
 
 it('logs JSON lines with the request id and never a token, password or token-like query value', async () => {
   const email = `log-${unique()}@example.com`;
@@ -40,4 +47,68 @@ it('logs JSON lines with the request id and never a token, password or token-lik
   expect(entries.some((entry) => entry.req?.url?.includes('access_token=[redacted]'))).toBe(true);
   const everything = lines.join('\n');
   for (const secret of [token, issued, password]) expect(everything).not.toContain(secret);
+});
+
+interface LogLine {
+  level: number;
+  msg: string;
+  reqId?: string;
+  req?: { method?: string; url?: string; remoteAddress?: string };
+  res?: { statusCode?: number };
+  responseTime?: number;
+  err?: { message?: string; stack?: string };
+}
+
+it('writes one line per request, once answered: method, url, status, response time, request id, client address', async () => {
+  const token = await adminToken();
+  const requests = [
+    { method: 'GET', url: '/healthz', status: 200 },
+    { method: 'GET', url: '/api/admin/vehicles?limit=2', status: 200, token },
+    { method: 'GET', url: '/api/admin/vehicles', status: 401 },
+    { method: 'POST', url: '/api/admin/vehicles', status: 400, token, payload: { plateNumber: 42 } },
+    { method: 'GET', url: '/no/such/route', status: 404 },
+    // Refused by the router itself, before any route or hook runs.
+    { method: 'GET', url: '/api/admin/vehicles/%zz', status: 400 },
+    { method: 'GET', url: '/test/internal-error', status: 500 },
+  ] as const;
+  const first = lines.length;
+  for (const [i, request] of requests.entries()) {
+    const response = await app.inject({
+      method: request.method,
+      url: request.url,
+      headers: { 'x-request-id': `one-line-${i}`, ...('token' in request ? { authorization: `Bearer ${request.token}` } : {}) },
+      ...('payload' in request ? { payload: request.payload } : {}),
+    });
+    expect(response.statusCode).toBe(request.status);
+  }
+
+  const written = lines.slice(first).map((line) => JSON.parse(line) as LogLine);
+  expect(written).toHaveLength(requests.length);
+  for (const [i, request] of requests.entries()) {
+    const line = written[i]!;
+    expect(line.reqId).toBe(`one-line-${i}`);
+    expect(line.req).toEqual({ method: request.method, url: request.url, remoteAddress: '127.0.0.1' });
+    expect(line.res).toEqual({ statusCode: request.status });
+    expect(line.responseTime).toBeGreaterThanOrEqual(0);
+  }
+  // An unexpected failure is one line too, at level error, carrying its cause.
+  const failed = written.at(-1)!;
+  expect(failed.level).toBe(50);
+  expect(failed.err?.message).toBe('the disk caught fire');
+  expect(failed.err?.stack).toContain('logging.test.ts');
+  expect(written.slice(0, -1).every((line) => line.level === 30 && line.err === undefined)).toBe(true);
+});
+
+it('a request whose client leaves before the answer is one line too, marked aborted', async () => {
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const first = lines.length;
+  const controller = new AbortController();
+  const request = fetch(`${address}/test/slow`, { headers: { 'x-request-id': 'gave-up' }, signal: controller.signal });
+  setTimeout(() => controller.abort(), 50);
+  await expect(request).rejects.toThrow();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+
+  const written = lines.slice(first).map((line) => JSON.parse(line) as LogLine & { aborted?: boolean });
+  expect(written).toHaveLength(1);
+  expect(written[0]).toMatchObject({ reqId: 'gave-up', aborted: true, req: { method: 'GET', url: '/test/slow' } });
 });

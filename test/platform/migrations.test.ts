@@ -5,31 +5,34 @@ import { openDatabase } from '../../src/platform/db.ts';
 import { onPostgres } from '../support/app.ts';
 
 // Replicas that start together on an empty PostgreSQL database must apply the migrations once.
-it.runIf(onPostgres)('three replicas migrating one fresh PostgreSQL database at once all succeed, applying each migration once', async () => {
-  const server = new URL(process.env.DATABASE_URL!);
-  const name = `allot_migrate_${randomUUID().slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: server.toString() });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  try {
-    const url = new URL(server);
-    url.pathname = `/${name}`;
-    const replicas = await Promise.all([1, 2, 3].map(() => openDatabase({ kind: 'postgres', url: url.toString() }, { poolSize: 2 })));
+it.runIf(onPostgres)(
+  'three replicas migrating one fresh PostgreSQL database at once all succeed, applying each migration once',
+  async () => {
+    const server = new URL(process.env.DATABASE_URL!);
+    const name = `allot_migrate_${randomUUID().slice(0, 8)}`;
+    const admin = new pg.Client({ connectionString: server.toString() });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
     try {
-      await Promise.all(replicas.map((replica) => replica.migrate()));
-      const check = new pg.Client({ connectionString: url.toString() });
-      await check.connect();
-      const applied = await check.query('select count(*)::int as n from drizzle.__drizzle_migrations');
-      const tables = await check.query("select count(*)::int as n from pg_tables where schemaname = 'public'");
-      await check.end();
-      const journal = (await import('../../migrations/meta/_journal.json', { with: { type: 'json' } })).default;
-      expect(applied.rows[0].n).toBe(journal.entries.length);
-      expect(tables.rows[0].n).toBe(6);
+      const url = new URL(server);
+      url.pathname = `/${name}`;
+      const replicas = await Promise.all([1, 2, 3].map(() => openDatabase({ kind: 'postgres', url: url.toString() }, { poolSize: 2 })));
+      try {
+        await Promise.all(replicas.map((replica) => replica.migrate()));
+        const check = new pg.Client({ connectionString: url.toString() });
+        await check.connect();
+        const applied = await check.query('select count(*)::int as n from drizzle.__drizzle_migrations');
+        const tables = await check.query("select count(*)::int as n from pg_tables where schemaname = 'public'");
+        await check.end();
+        const journal = (await import('../../migrations/meta/_journal.json', { with: { type: 'json' } })).default;
+        expect(applied.rows[0].n).toBe(journal.entries.length);
+        expect(tables.rows[0].n).toBe(7);
+      } finally {
+        await Promise.all(replicas.map((replica) => replica.close()));
+      }
     } finally {
-      await Promise.all(replicas.map((replica) => replica.close()));
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
     }
-  } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
-});
+  },
+);

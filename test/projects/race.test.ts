@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { adminToken, onPostgres, testApp } from '../support/app.ts';
 import type { TestApp } from '../support/app.ts';
-import { createUser, organization, ownedProject } from '../support/projects.ts';
+import { checkedFetch } from '../support/contract.ts';
+import { expectProblem, readResponse } from '../support/problems.ts';
+import type { ResponseLike } from '../support/problems.ts';
+import { ownedProject } from '../support/projects.ts';
 import type { AssignmentBody } from '../support/projects.ts';
+import { createUser, organization } from '../support/users.ts';
 
 // Two replicas behind real sockets. On PostgreSQL each has its own pool, so the requests race
 // inside the server; PGlite is one connection per process, so there both share one database.
@@ -22,26 +26,21 @@ afterAll(async () => {
   await a.close();
 });
 
-interface Outcome {
-  status: number;
-  body: { type?: string } & Partial<AssignmentBody>;
-}
-
 /** Sends the request to replica i % 2, over HTTP. */
-async function post(i: number, path: string, body: unknown): Promise<Outcome> {
-  const response = await fetch(`${urls[i % 2]}${path}`, {
+async function post(i: number, path: string, body: unknown): Promise<ResponseLike> {
+  const response = await checkedFetch(a.contract, `${urls[i % 2]}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as Outcome['body'] };
+  return readResponse(response);
 }
 
-function tally(outcomes: Outcome[]) {
+function tally(outcomes: ResponseLike[]) {
   return {
-    created: outcomes.filter((o) => o.status === 201),
-    conflicts: outcomes.filter((o) => o.status === 409),
-    others: outcomes.filter((o) => o.status !== 201 && o.status !== 409).map((o) => `${o.status} ${o.body.type}`),
+    created: outcomes.filter((o) => o.statusCode === 201).map((o) => JSON.parse(o.body) as AssignmentBody),
+    conflicts: outcomes.filter((o) => o.statusCode === 409),
+    others: outcomes.filter((o) => o.statusCode !== 201 && o.statusCode !== 409).map((o) => `${o.statusCode} ${o.body}`),
   };
 }
 
@@ -49,7 +48,7 @@ async function assignmentsOf(projectId: string): Promise<AssignmentBody[]> {
   return (await a.request('GET', `/api/v1/assignments/project/${projectId}`)).json();
 }
 
-it('of 24 Devs of one organization assigned at once to one project, across two replicas, exactly one is 201', async () => {
+it('of 24 Devs of one organization assigned at once to one project, across two replicas, exactly one is 201 and the rest 409 project-limit-reached', async () => {
   const domain = organization();
   const project = await ownedProject(a, domain);
   const devs = await Promise.all(Array.from({ length: 24 }, () => createUser(a, { role: ['Dev'], domain })));
@@ -61,12 +60,12 @@ it('of 24 Devs of one organization assigned at once to one project, across two r
   expect(others).toEqual([]);
   expect(created).toHaveLength(1);
   expect(conflicts).toHaveLength(23);
-  for (const conflict of conflicts) expect(conflict.body.type).toBe('/problems/project-limit-reached');
+  for (const conflict of conflicts) expectProblem(conflict, 409, 'project-limit-reached');
   const stored = await assignmentsOf(project.project_id);
-  expect(stored.map((x) => x.assignment_id)).toEqual([created[0]!.body.assignment_id]);
+  expect(stored.map((x) => x.assignment_id)).toEqual([created[0]!.assignment_id]);
 });
 
-it('of 24 Employees assigned at once to one project, across two replicas, exactly one is 201', async () => {
+it('of 24 Employees assigned at once to one project, across two replicas, exactly one is 201 and the rest 409 project-limit-reached', async () => {
   const project = await ownedProject(a, organization());
   const employees = await Promise.all(Array.from({ length: 24 }, () => createUser(a, { role: ['Employee'] })));
 
@@ -77,16 +76,14 @@ it('of 24 Employees assigned at once to one project, across two replicas, exactl
   expect(others).toEqual([]);
   expect(created).toHaveLength(1);
   expect(conflicts).toHaveLength(23);
-  for (const conflict of conflicts) expect(conflict.body.type).toBe('/problems/project-limit-reached');
+  for (const conflict of conflicts) expectProblem(conflict, 409, 'project-limit-reached');
   expect(await assignmentsOf(project.project_id)).toHaveLength(1);
 });
 
-it('Devs and Employees racing for one project: one of each wins', async () => {
+it('Devs and Employees racing for one project: one of each wins, the other 22 are 409 project-limit-reached', async () => {
   const domain = organization();
   const project = await ownedProject(a, domain);
-  const users = await Promise.all(
-    Array.from({ length: 24 }, (_, i) => createUser(a, { role: [i % 2 ? 'Dev' : 'Employee'], domain })),
-  );
+  const users = await Promise.all(Array.from({ length: 24 }, (_, i) => createUser(a, { role: [i % 2 ? 'Dev' : 'Employee'], domain })));
   const outcomes = await Promise.all(
     users.map((u, i) => post(i, '/api/v1/assignments/', { user_id: u.user_id, project_id: project.project_id })),
   );
@@ -94,7 +91,8 @@ it('Devs and Employees racing for one project: one of each wins', async () => {
   expect(others).toEqual([]);
   expect(created).toHaveLength(2);
   expect(conflicts).toHaveLength(22);
-  const roles = created.map((o) => o.body.user!.role[0]).sort();
+  for (const conflict of conflicts) expectProblem(conflict, 409, 'project-limit-reached');
+  const roles = created.map((o) => o.user.role[0]).sort();
   expect(roles).toEqual(['Dev', 'Employee']);
 });
 
@@ -109,7 +107,7 @@ it('20 identical creates of one pair at once: one 201, the rest 409 already assi
   expect(others).toEqual([]);
   expect(created).toHaveLength(1);
   expect(conflicts).toHaveLength(19);
-  for (const conflict of conflicts) expect(conflict.body.type).toBe('/problems/already-assigned');
+  for (const conflict of conflicts) expectProblem(conflict, 409, 'already-assigned');
   expect(await assignmentsOf(project.project_id)).toHaveLength(1);
 });
 
@@ -123,7 +121,7 @@ it('12 Devs bulk-assigning the same 6 projects in different orders at once: ever
     devs.map((dev, i) => {
       // Each Dev lists the projects in another rotation, reversed for every other one.
       const rotated = [...ids.slice(i % ids.length), ...ids.slice(0, i % ids.length)];
-      return fetch(`${urls[i % 2]}/api/v1/assignments/bulk?user_id=${dev.user_id}`, {
+      return checkedFetch(a.contract, `${urls[i % 2]}/api/v1/assignments/bulk?user_id=${dev.user_id}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify(i % 2 ? rotated.reverse() : rotated),

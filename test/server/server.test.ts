@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { onPostgres } from '../support/app.ts';
+import { expectProblem, readResponse } from '../support/problems.ts';
 import { startServer, waitUntilReady } from './process.ts';
 import type { ServerProcess } from './process.ts';
 
@@ -99,6 +100,29 @@ describe('refusing to start insecurely', () => {
     const server = await startServer({ DATABASE_URL: 'memory://', JWT_SECRET: 'short' });
     expect(await server.exited).not.toBe(0);
     expect(server.output()).toContain('at least 32 bytes');
+  });
+});
+
+describe('JWKS_URL without JWT_SECRET: only the identity provider issues tokens', () => {
+  const databases: [string, Record<string, string>][] = onPostgres
+    ? [['PostgreSQL', { DATABASE_URL: process.env.DATABASE_URL ?? '' }]]
+    : [
+        ['the embedded database', {}],
+        ['the in-memory database', { DATABASE_URL: 'memory://' }],
+      ];
+  it.each(databases)('on %s the server issues no token: login is 503 and no secret is made', async (_database, env) => {
+    const dir = dataDir();
+    const server = await startServer({ ...env, DATA_DIR: dir, JWKS_URL: 'http://127.0.0.1:9/jwks.json' });
+    onTestFinished(() => {
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    });
+    await waitUntilReady(server);
+    expectProblem(await readResponse(await login(server, 'admin@localhost', 'any password at all')), 503, 'login-unavailable');
+    expect(existsSync(path.join(dir, 'jwt-secret'))).toBe(false);
+    // Nor a generated administrator's password, which could sign nobody in.
+    expect(server.output()).not.toContain('password');
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
   });
 });
 

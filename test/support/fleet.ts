@@ -57,19 +57,3 @@ export async function returnAssignment(t: TestApp, id: number): Promise<Assignme
   expect(response.statusCode, response.body).toBe(200);
   return response.json<{ assignment: Assignment }>().assignment;
 }
-
-/** The problem+json body of an error response, after checking its status and content type. */
-export function problem(response: LightMyRequestResponse, status: number) {
-  expect(response.statusCode, response.body).toBe(status);
-  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = response.json<{
-    type: string;
-    title: string;
-    status: number;
-    detail: string;
-    requestId?: string;
-    errors?: { path: string; message: string }[];
-  }>();
-  expect(body).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) });
-  return body;
-}

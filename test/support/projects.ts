@@ -1,17 +1,8 @@
 import { expect } from 'vitest';
 import { unique } from './app.ts';
 import type { TestApp } from './app.ts';
-
-export type Role = 'Admin' | 'Employee' | 'Dev';
-
-export interface UserBody {
-  user_id: string;
-  email: string;
-  role: Role[];
-  status: string;
-  created_at: string;
-  [field: string]: unknown;
-}
+import { createUser } from './users.ts';
+import type { UserBody } from './users.ts';
 
 export interface ProjectBody {
   project_id: string;
@@ -32,26 +23,6 @@ export interface AssignmentBody {
   [field: string]: unknown;
 }
 
-/** A fresh organization (email domain) nobody else uses. */
-export function organization(): string {
-  return `org-${unique()}.example`;
-}
-
-export async function createUser(
-  t: TestApp,
-  options: { role?: Role[]; domain?: string; status?: 'active' | 'inactive' } = {},
-): Promise<UserBody> {
-  const response = await t.request('POST', '/api/v1/users', {
-    email: `u-${unique()}@${options.domain ?? organization()}`,
-    first_name: 'Test',
-    last_name: 'User',
-    role: options.role ?? ['Employee'],
-    ...(options.status ? { status: options.status } : {}),
-  });
-  expect(response.statusCode, response.body).toBe(201);
-  return response.json();
-}
-
 export async function createProject(t: TestApp, fields: Record<string, unknown> = {}): Promise<ProjectBody> {
   const response = await t.request('POST', '/api/v1/projects', { project_name: `P-${unique()}`, ...fields });
   expect(response.statusCode, response.body).toBe(201);
@@ -70,14 +41,28 @@ export async function assign(t: TestApp, userId: string, projectId: string) {
 
 export const sortedKeys = (value: object) => Object.keys(value).sort();
 
-export const USER_KEYS = [
-  'created_at', 'email', 'first_name', 'is_email_verified', 'last_name', 'role', 'status', 'updated_at', 'user_id',
-];
 export const PROJECT_KEYS = [
-  'area_unit', 'country', 'created_at', 'crediting_period', 'has_biodiversity_module', 'has_carbon_module',
-  'has_environmental_module', 'owner_user_id', 'project_description', 'project_developer', 'project_end_date',
-  'project_id', 'project_name', 'project_start_date', 'project_status', 'project_type', 'registry', 'sdg',
-  'site_count', 'total_area', 'updated_at',
+  'area_unit',
+  'country',
+  'created_at',
+  'crediting_period',
+  'has_biodiversity_module',
+  'has_carbon_module',
+  'has_environmental_module',
+  'owner_user_id',
+  'project_description',
+  'project_developer',
+  'project_end_date',
+  'project_id',
+  'project_name',
+  'project_start_date',
+  'project_status',
+  'project_type',
+  'registry',
+  'sdg',
+  'site_count',
+  'total_area',
+  'updated_at',
 ];
 export const ASSIGNMENT_KEYS = ['assignment_id', 'created_at', 'project', 'project_id', 'updated_at', 'user', 'user_id'];
 

@@ -65,7 +65,7 @@ describe('POST /api/auth/login', () => {
     expect(response.statusCode).toBe(200);
   });
 
-  it("a user who is not an Admin signs in, but their token is 403 forbidden on the admin API", async () => {
+  it('a user who is not an Admin signs in, but their token is 403 forbidden on the admin API', async () => {
     const user = await userWithPassword({ role: ['Employee'] });
     const { token } = (await login({ email: user.email, password: PASSWORD }, clientAddress())).json<LoginResult>();
     const response = await t.app.inject({ method: 'GET', url: '/api/admin/vehicles', headers: { authorization: `Bearer ${token}` } });
@@ -154,7 +154,11 @@ describe('POST /api/auth/login', () => {
 describe('bootstrapAdministrator', () => {
   it('ADMIN_EMAIL and ADMIN_PASSWORD create an administrator who can sign in', async () => {
     const email = `boot-${unique()}@example.test`;
-    const lines = await bootstrapAdministrator(t.database.db, testConfig({ adminEmail: email, adminPassword: 'first-password-1' }), 'http://x');
+    const lines = await bootstrapAdministrator(
+      t.database.db,
+      testConfig({ adminEmail: email, adminPassword: 'first-password-1' }),
+      'http://x',
+    );
     expect(lines).toEqual([]);
     const response = await login({ email, password: 'first-password-1' }, clientAddress());
     expect(response.statusCode).toBe(200);
@@ -174,14 +178,22 @@ describe('bootstrapAdministrator', () => {
 
   it('an existing user named by ADMIN_EMAIL is made an active Admin, keeping their other roles', async () => {
     const user = await userWithPassword({ role: ['Employee'], status: 'inactive' });
-    await bootstrapAdministrator(t.database.db, testConfig({ adminEmail: user.email.toUpperCase(), adminPassword: 'promoted-pass' }), 'http://x');
+    await bootstrapAdministrator(
+      t.database.db,
+      testConfig({ adminEmail: user.email.toUpperCase(), adminPassword: 'promoted-pass' }),
+      'http://x',
+    );
     const response = await login({ email: user.email, password: 'promoted-pass' }, clientAddress());
     expect(response.statusCode).toBe(200);
     expect(response.json<LoginResult>().user).toMatchObject({ user_id: user.user_id, role: ['Employee', 'Admin'], status: 'active' });
   });
 
   it('without ADMIN_EMAIL, a database that has an administrator gets nothing new', async () => {
-    await bootstrapAdministrator(t.database.db, testConfig({ adminEmail: `any-${unique()}@example.test`, adminPassword: 'some-password' }), 'http://x');
+    await bootstrapAdministrator(
+      t.database.db,
+      testConfig({ adminEmail: `any-${unique()}@example.test`, adminPassword: 'some-password' }),
+      'http://x',
+    );
     expect(await bootstrapAdministrator(t.database.db, testConfig(), 'http://x')).toEqual([]);
   });
 

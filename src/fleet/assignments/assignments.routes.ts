@@ -5,13 +5,7 @@ import type { Database } from '../../platform/db.ts';
 import { errors } from '../../platform/openapi.ts';
 import { bodyDefaultsToEmpty } from '../../platform/validation.ts';
 import { IdParams } from '../common.schemas.ts';
-import {
-  AssignmentBody,
-  AssignmentListBody,
-  AssignmentListQuery,
-  CreateAssignment,
-  ReturnAssignment,
-} from './assignments.schemas.ts';
+import { AssignmentBody, AssignmentListBody, AssignmentListQuery, CreateAssignment, ReturnAssignment } from './assignments.schemas.ts';
 import * as service from './assignments.service.ts';
 
 export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors: Cursors }> = async (app, { db, cursors }) => {
@@ -33,8 +27,15 @@ export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors
 
   app.get(
     '/:id',
-    { schema: { operationId: 'getFleetAssignment',
-        tags, summary: 'Get an assignment', params: IdParams, response: { 200: AssignmentBody, ...errors(404) } } },
+    {
+      schema: {
+        operationId: 'getFleetAssignment',
+        tags,
+        summary: 'Get an assignment',
+        params: IdParams,
+        response: { 200: AssignmentBody, ...errors(404) },
+      },
+    },
     async (request) => ({ assignment: await service.getAssignment(db, request.params.id) }),
   );
 
@@ -49,8 +50,7 @@ export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors
         response: { 201: AssignmentBody, ...errors(404, 409) },
       },
     },
-    async (request, reply) =>
-      reply.code(201).send({ assignment: await service.createAssignment(db, request.body, actor(request)) }),
+    async (request, reply) => reply.code(201).send({ assignment: await service.createAssignment(db, request.body, actor(request)) }),
   );
 
   app.patch(

@@ -46,12 +46,7 @@ export function createAssignment(db: Database, input: CreateAssignment, assigned
 }
 
 /** Of concurrent returns, the row lock lets one through; the others find it returned: 409. */
-export function returnAssignment(
-  db: Database,
-  id: number,
-  input: { notes?: string | null },
-  returnedBy: string,
-): Promise<Assignment> {
+export function returnAssignment(db: Database, id: number, input: { notes?: string | null }, returnedBy: string): Promise<Assignment> {
   return db.transaction(async (tx) => {
     const returned = await store.markReturned(tx, id, { returnedBy, notes: input.notes });
     if (returned === undefined) {

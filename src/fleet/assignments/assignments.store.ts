@@ -53,7 +53,8 @@ export async function listAssignments(db: Executor, filter: AssignmentFilter): P
     filter.status && eq(assignments.status, filter.status),
     filter.vehicleId !== undefined ? eq(assignments.vehicleId, filter.vehicleId) : undefined,
     filter.technicianId !== undefined ? eq(assignments.technicianId, filter.technicianId) : undefined,
-    filter.after && sql`(${assignments.assignedAt}, ${assignments.id}) < (${filter.after.assignedAt.toISOString()}::timestamptz, ${filter.after.id})`,
+    filter.after &&
+      sql`(${assignments.assignedAt}, ${assignments.id}) < (${filter.after.assignedAt.toISOString()}::timestamptz, ${filter.after.id})`,
   ];
   const query = selectAssignments(db)
     .where(and(...conditions))
@@ -76,12 +77,15 @@ export async function insertAssignment(
   db: Executor,
   input: { vehicleId: number; technicianId: number; notes: string | null; assignedBy: string },
 ): Promise<number | undefined> {
-  const [row] = await queryRows<{ id: number }>(db, sql`
+  const [row] = await queryRows<{ id: number }>(
+    db,
+    sql`
     insert into assignments (vehicle_id, technician_id, assigned_by, notes)
     select v.id, t.id, ${input.assignedBy}, ${input.notes}
     from (select id from vehicles where id = ${input.vehicleId} and retired_at is null for share) v,
          (select id from technicians where id = ${input.technicianId} and retired_at is null for share) t
-    returning id`);
+    returning id`,
+  );
   return row?.id;
 }
 

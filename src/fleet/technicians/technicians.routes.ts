@@ -10,22 +10,43 @@ export const technicianRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = asy
 
   app.get(
     '/',
-    { schema: { operationId: 'listTechnicians',
-        tags, summary: 'List technicians in service, by id', querystring: TechnicianListQuery, response: { 200: TechnicianListBody } } },
+    {
+      schema: {
+        operationId: 'listTechnicians',
+        tags,
+        summary: 'List technicians in service, by id',
+        querystring: TechnicianListQuery,
+        response: { 200: TechnicianListBody },
+      },
+    },
     async (request) => ({ technicians: await service.listTechnicians(db, request.query) }),
   );
 
   app.post(
     '/',
-    { schema: { operationId: 'createTechnician',
-        tags, summary: 'Register a technician', body: CreateTechnician, response: { 201: TechnicianBody, ...errors(409) } } },
+    {
+      schema: {
+        operationId: 'createTechnician',
+        tags,
+        summary: 'Register a technician',
+        body: CreateTechnician,
+        response: { 201: TechnicianBody, ...errors(409) },
+      },
+    },
     async (request, reply) => reply.code(201).send({ technician: await service.createTechnician(db, request.body) }),
   );
 
   app.get(
     '/:id',
-    { schema: { operationId: 'getTechnician',
-        tags, summary: 'Get a technician', params: IdParams, response: { 200: TechnicianBody, ...errors(404) } } },
+    {
+      schema: {
+        operationId: 'getTechnician',
+        tags,
+        summary: 'Get a technician',
+        params: IdParams,
+        response: { 200: TechnicianBody, ...errors(404) },
+      },
+    },
     async (request) => ({ technician: await service.getTechnician(db, request.params.id) }),
   );
 

@@ -10,22 +10,43 @@ export const vehicleRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async 
 
   app.get(
     '/',
-    { schema: { operationId: 'listVehicles',
-        tags, summary: 'List vehicles in service, by id', querystring: VehicleListQuery, response: { 200: VehicleListBody } } },
+    {
+      schema: {
+        operationId: 'listVehicles',
+        tags,
+        summary: 'List vehicles in service, by id',
+        querystring: VehicleListQuery,
+        response: { 200: VehicleListBody },
+      },
+    },
     async (request) => ({ vehicles: await service.listVehicles(db, request.query) }),
   );
 
   app.post(
     '/',
-    { schema: { operationId: 'createVehicle',
-        tags, summary: 'Register a vehicle', body: CreateVehicle, response: { 201: VehicleBody, ...errors(409) } } },
+    {
+      schema: {
+        operationId: 'createVehicle',
+        tags,
+        summary: 'Register a vehicle',
+        body: CreateVehicle,
+        response: { 201: VehicleBody, ...errors(409) },
+      },
+    },
     async (request, reply) => reply.code(201).send({ vehicle: await service.createVehicle(db, request.body) }),
   );
 
   app.get(
     '/:id',
-    { schema: { operationId: 'getVehicle',
-        tags, summary: 'Get a vehicle', params: IdParams, response: { 200: VehicleBody, ...errors(404) } } },
+    {
+      schema: {
+        operationId: 'getVehicle',
+        tags,
+        summary: 'Get a vehicle',
+        params: IdParams,
+        response: { 200: VehicleBody, ...errors(404) },
+      },
+    },
     async (request) => ({ vehicle: await service.getVehicle(db, request.params.id) }),
   );
 

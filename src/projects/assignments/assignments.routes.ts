@@ -27,7 +27,7 @@ export const projectAssignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database }
       schema: {
         operationId: 'createProjectAssignment',
         tags,
-        summary: 'Assign a user to a project: one Dev (of the owner\'s organization) and one Employee per project',
+        summary: "Assign a user to a project: one Dev (of the owner's organization) and one Employee per project",
         body: CreateProjectAssignment,
         response: { 201: ProjectAssignmentRef, ...errors(403, 404, 409) },
       },

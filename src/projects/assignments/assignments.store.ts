@@ -92,11 +92,7 @@ export async function lockUser(db: Executor, userId: string) {
 /** The owners' emails, share-locked for the same reason as lockUser. */
 export async function lockOwnerEmails(db: Executor, userIds: string[]): Promise<Map<string, string>> {
   if (userIds.length === 0) return new Map();
-  const rows = await db
-    .select({ userId: users.userId, email: users.email })
-    .from(users)
-    .where(inArray(users.userId, userIds))
-    .for('share');
+  const rows = await db.select({ userId: users.userId, email: users.email }).from(users).where(inArray(users.userId, userIds)).for('share');
   return new Map(rows.map((row) => [row.userId, row.email]));
 }
 

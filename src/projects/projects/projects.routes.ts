@@ -11,22 +11,43 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async 
 
   app.post(
     '/',
-    { schema: { operationId: 'createProject',
-        tags, summary: 'Create a project', body: CreateProject, response: { 201: ProjectRef, ...errors(404) } } },
+    {
+      schema: {
+        operationId: 'createProject',
+        tags,
+        summary: 'Create a project',
+        body: CreateProject,
+        response: { 201: ProjectRef, ...errors(404) },
+      },
+    },
     async (request, reply) => reply.code(201).send(await service.createProject(db, request.body)),
   );
 
   app.get(
     '/',
-    { schema: { operationId: 'listProjects',
-        tags, summary: 'List projects, newest first', querystring: Page, response: { 200: Type.Array(ProjectRef) } } },
+    {
+      schema: {
+        operationId: 'listProjects',
+        tags,
+        summary: 'List projects, newest first',
+        querystring: Page,
+        response: { 200: Type.Array(ProjectRef) },
+      },
+    },
     async (request) => service.listProjects(db, request.query),
   );
 
   app.get(
     '/:project_id',
-    { schema: { operationId: 'getProject',
-        tags, summary: 'Get a project', params: ProjectIdParams, response: { 200: ProjectRef, ...errors(404) } } },
+    {
+      schema: {
+        operationId: 'getProject',
+        tags,
+        summary: 'Get a project',
+        params: ProjectIdParams,
+        response: { 200: ProjectRef, ...errors(404) },
+      },
+    },
     async (request) => service.getProject(db, request.params.project_id),
   );
 

@@ -30,7 +30,7 @@ export const Project = Type.Object(
     updated_at: Timestamp,
     site_count: Type.Integer(),
   },
-  { $id: 'Project', description: 'A project users are assigned to; its organization is its owner\'s email domain' },
+  { $id: 'Project', description: "A project users are assigned to; its organization is its owner's email domain" },
 );
 export type Project = Static<typeof Project>;
 export const ProjectRef = ref(Project);

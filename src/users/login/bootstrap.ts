@@ -22,6 +22,8 @@ export async function bootstrapAdministrator(db: Database, config: Config, baseU
     await upsertAdministrator(db, config.adminEmail, await hashPassword(config.adminPassword));
     return [];
   }
+  // Accepting only the identity provider's tokens, the server issues none: a password would sign nobody in.
+  if (config.jwksUrl && !config.jwtSecret) return [];
   if (await anyAdministrator(db)) return [];
   const password = generatePassword();
   if (!(await insertAdministratorIfAbsent(db, GENERATED_ADMIN_EMAIL, await hashPassword(password)))) return [];
