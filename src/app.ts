@@ -8,7 +8,7 @@ import type { DatabaseHandle } from './platform/db.ts';
 import { loggerOptions, registerObservability, RequestLogController, requestId } from './platform/observability.ts';
 import { registerOpenApi } from './platform/openapi.ts';
 import { answerClientError, createErrorHandler, createNotFoundHandler, handleFrameworkError } from './platform/problems.ts';
-import { MAX_PARAM_LENGTH, trackAllowedMethods } from './platform/routing.ts';
+import { ROUTER_OPTIONS, trackAllowedMethods } from './platform/routing.ts';
 import { installJsonParser, installValidators } from './platform/validation.ts';
 import { fleetConstraints } from './fleet/fleet.problems.ts';
 import { Assignment } from './fleet/assignments/assignments.schemas.ts';
@@ -41,7 +41,10 @@ export type App = FastifyInstance;
 
 /**
  * TRUST_PROXY as Fastify takes it. A hop count trusts that many proxies in front of the server,
- * nearest first (Fastify itself reads a bare number as "trust none").
+ * nearest first: the client is the address the farthest of them saw, whatever a client wrote
+ * further left in X-Forwarded-For. Fastify reads a bare number as "trust none", because a client
+ * that reaches the server without a proxy could then name any address; a hop count is for servers
+ * reachable only through their proxies, and the README says so.
  */
 function trustedProxies(trustProxy: Config['trustProxy']) {
   if (typeof trustProxy !== 'number') return trustProxy;
@@ -57,12 +60,13 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
     bodyLimit: 1024 * 1024,
     // The client address keys the sign-in throttle: behind a proxy it must come from X-Forwarded-For.
     trustProxy: trustedProxies(config.trustProxy),
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    routerOptions: ROUTER_OPTIONS,
     // What the router and Node's HTTP parser refuse is problem+json like every other error.
     frameworkErrors: handleFrameworkError,
     clientErrorHandler: answerClientError,
-    // Shut down cleanly: stop accepting, let requests in flight finish.
-    return503OnClosing: true,
+    // Shut down cleanly: stop accepting, let requests in flight finish. A request that arrives on a
+    // kept-alive connection meanwhile gets a 503 problem from observability.ts, not Fastify's own body.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 

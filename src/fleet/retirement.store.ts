@@ -1,11 +1,12 @@
 import { sql } from 'drizzle-orm';
+import { assignments, technicians, vehicles } from '../db/schema.ts';
 import { queryRows } from '../platform/db.ts';
 import type { Executor } from '../platform/db.ts';
 
-// The two parties of a fleet assignment: their table and their column in assignments.
+// Which assignments column points at each party: the history that decides retire or delete.
 const PARTIES = {
-  vehicle: { table: 'vehicles', assignmentColumn: 'vehicle_id' },
-  technician: { table: 'technicians', assignmentColumn: 'technician_id' },
+  vehicle: { table: vehicles, assignmentColumn: assignments.vehicleId },
+  technician: { table: technicians, assignmentColumn: assignments.technicianId },
 } as const;
 
 export type Party = keyof typeof PARTIES;
@@ -25,25 +26,24 @@ export async function removeFromService(db: Executor, party: Party, id: number):
   const locked = await queryRows<{ id: number }>(
     db,
     sql`
-    select id from ${sql.identifier(table)} where id = ${id} and retired_at is null for update`,
+    select ${table.id} from ${table} where ${table.id} = ${id} and ${table.retiredAt} is null for update`,
   );
   if (locked.length === 0) return 'missing';
   // A statement of its own, after the lock: under READ COMMITTED it sees an assignment committed
   // while this one waited, which a subquery of the locking statement (its snapshot taken before
   // the wait) would miss.
-  const column = sql.identifier(assignmentColumn);
   const [usage] = await queryRows<{ hasHistory: boolean; isAssigned: boolean }>(
     db,
     sql`
     select
-      exists (select 1 from assignments where ${column} = ${id}) as "hasHistory",
-      exists (select 1 from assignments where ${column} = ${id} and status = 'active') as "isAssigned"`,
+      exists (select 1 from ${assignments} where ${assignmentColumn} = ${id}) as "hasHistory",
+      exists (select 1 from ${assignments} where ${assignmentColumn} = ${id} and ${assignments.status} = 'active') as "isAssigned"`,
   );
   if (usage!.isAssigned) return 'assigned';
   if (usage!.hasHistory) {
-    await db.execute(sql`update ${sql.identifier(table)} set retired_at = now(), updated_at = now() where id = ${id}`);
+    await db.execute(sql`update ${table} set retired_at = now(), updated_at = now() where ${table.id} = ${id}`);
     return 'retired';
   }
-  await db.execute(sql`delete from ${sql.identifier(table)} where id = ${id}`);
+  await db.execute(sql`delete from ${table} where ${table.id} = ${id}`);
   return 'deleted';
 }

@@ -28,7 +28,8 @@ export class Cursors {
     const [payload, mac, ...rest] = cursor.split('.');
     if (payload && mac && rest.length === 0) {
       const given = Buffer.from(mac, 'base64url');
-      if (given.length === MAC_BYTES && timingSafeEqual(given, this.#mac(payload))) {
+      // Decoding base64 skips stray characters and spare bits: only the exact text seal() wrote passes.
+      if (given.length === MAC_BYTES && given.toString('base64url') === mac && timingSafeEqual(given, this.#mac(payload))) {
         const position: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
         if (Array.isArray(position)) return position;
       }

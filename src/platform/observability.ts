@@ -101,8 +101,14 @@ function writeRequestLine(request: FastifyRequest, reply: FastifyReply): void {
 }
 
 export function registerObservability(app: FastifyInstance, ping: () => Promise<void>): void {
+  // Once shutdown begins, a request on a kept-alive connection is told to go elsewhere, as problem+json.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) throw problems.shuttingDown();
   });
   // Problems are answers chosen on purpose; anything else that is thrown is kept for the log line.
   app.addHook('onError', async (request, _reply, error) => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 
 /**
@@ -25,7 +25,7 @@ export const badRequest = (slug: string, detail: string) => new Problem(400, slu
 export const notFound = (slug: string, detail: string) => new Problem(404, slug, detail);
 export const conflict = (slug: string, detail: string) => new Problem(409, slug, detail);
 
-const BEARER_CHALLENGE = { 'www-authenticate': 'Bearer realm="allot"' };
+export const BEARER_CHALLENGE = { 'www-authenticate': 'Bearer realm="allot"' };
 
 /** The problems of the platform itself; each domain keeps its own in its *.problems.ts. */
 export const problems = {
@@ -42,6 +42,7 @@ export const problems = {
 
   // Service
   notReady: () => new Problem(503, 'not-ready', 'the database does not answer'),
+  shuttingDown: () => new Problem(503, 'shutting-down', 'the server is shutting down; send the request again', { connection: 'close' }),
 
   // Routing
   routeNotFound: (method: string, path: string) => notFound('route-not-found', `no route ${method} ${path}`),
@@ -273,7 +274,7 @@ const PARSER_PROBLEMS: Record<string, () => Problem> = {
  * that are not HTTP): written to the socket directly, since no request object exists, but as the
  * same problem+json with its own request id.
  */
-export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+export function answerClientError(this: FastifyInstance, error: Error & { code?: string }, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
@@ -281,12 +282,15 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
   const known = error.code ? PARSER_PROBLEMS[error.code] : undefined;
   const problem = known ? known() : badRequest('malformed-request', 'the request is not well-formed HTTP');
   const payload = JSON.stringify(body(problem.status, problem.slug, problem.detail));
+  const requestId = randomUUID();
+  // Its one log line, so that the request id a client quotes can be found.
+  this.log.info({ reqId: requestId, res: { statusCode: problem.status }, code: error.code }, 'request refused by the HTTP parser');
   socket.end(
     [
       `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? 'Error'}`,
       'Content-Type: application/problem+json; charset=utf-8',
       `Content-Length: ${Buffer.byteLength(payload)}`,
-      `X-Request-Id: ${randomUUID()}`,
+      `X-Request-Id: ${requestId}`,
       'Connection: close',
       '',
       payload,

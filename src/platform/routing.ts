@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import FindMyWay from 'find-my-way';
 
-/** Longest path segment the router takes: an email of 254 characters, percent-encoded, fits. */
-export const MAX_PARAM_LENGTH = 1024;
+/**
+ * The router's options, shared by the application and the 405 index so both match paths alike.
+ * A path segment may be 1024 characters: an email of 254, percent-encoded, fits.
+ */
+export const ROUTER_OPTIONS = { ignoreTrailingSlash: true, maxParamLength: 1024 };
 
 /**
  * Which methods the application's routes take on a path, for the 405's Allow header. Fastify
@@ -10,7 +13,7 @@ export const MAX_PARAM_LENGTH = 1024;
  * tells the two cases apart.
  */
 export function trackAllowedMethods(app: FastifyInstance): (path: string) => string[] {
-  const router = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH });
+  const router = FindMyWay(ROUTER_OPTIONS);
   const methods = new Set<string>();
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {

@@ -41,7 +41,7 @@ export async function usage(baseUrl: string, token: string): Promise<void> {
   const project = await api.POST('/api/v1/projects', { body: { project_name: 'Mangroves' } });
   const projectId: string = project.data?.project_id ?? '';
 
-  // The source documents' own paths, trailing slash included.
+  // The published paths, trailing slash included.
   const created = await api.POST('/api/v1/assignments/', { body: { user_id: userId, project_id: projectId } });
   // @ts-expect-error project_id is required
   await api.POST('/api/v1/assignments/', { body: { user_id: userId } });

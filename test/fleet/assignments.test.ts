@@ -470,7 +470,7 @@ describe('GET /api/admin/assignments', () => {
   });
 });
 
-describe('the curl examples of the source document, as printed', () => {
+describe('the published curl examples, as printed', () => {
   it('GET /api/admin/assignments with only the Authorization header', async () => {
     const assignment = await activeAssignment(t);
     const response = await send('GET', '/api/admin/assignments', { authorization: `Bearer ${token}` });

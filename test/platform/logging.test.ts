@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { App } from '../../src/app.ts';
 import { adminToken, testApp, unique } from '../support/app.ts';
@@ -111,4 +112,25 @@ it('a request whose client leaves before the answer is one line too, marked abor
   const written = lines.slice(first).map((line) => JSON.parse(line) as LogLine & { aborted?: boolean });
   expect(written).toHaveLength(1);
   expect(written[0]).toMatchObject({ reqId: 'gave-up', aborted: true, req: { method: 'GET', url: '/test/slow' } });
+});
+
+it('a request the HTTP parser refuses is one line too, under the request id of its answer', async () => {
+  if (!app.server.listening) await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = connect(typeof address === 'object' && address ? address.port : 0, '127.0.0.1', () =>
+      socket.write('FROB /healthz HTTP/1.1\r\nHost: allot\r\n\r\n'),
+    );
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString()));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(received));
+  });
+  const requestId = /x-request-id: (\S+)/i.exec(answer)?.[1];
+  expect(answer).toMatch(/^HTTP\/1\.1 501 /);
+  const mine = lines
+    .map((line) => JSON.parse(line) as { reqId?: string; res?: { statusCode?: number } })
+    .filter((entry) => entry.reqId === requestId);
+  expect(mine).toHaveLength(1);
+  expect(mine[0]?.res?.statusCode).toBe(501);
 });

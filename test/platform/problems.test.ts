@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { fleetProblems } from '../../src/fleet/fleet.problems.ts';
+import { fleetConstraints, fleetProblems } from '../../src/fleet/fleet.problems.ts';
 import { Problem, problems } from '../../src/platform/problems.ts';
-import { projectProblems } from '../../src/projects/projects.problems.ts';
+import { projectConstraints, projectProblems } from '../../src/projects/projects.problems.ts';
 import { loginProblems } from '../../src/users/login/login.problems.ts';
-import { userProblems } from '../../src/users/users.problems.ts';
+import { userConstraints, userProblems } from '../../src/users/users.problems.ts';
 
 const catalogues = { platform: problems, fleet: fleetProblems, users: userProblems, login: loginProblems, projects: projectProblems };
 
@@ -36,5 +36,10 @@ describe('the problem catalogues', () => {
       expect(problem.slug, name).toMatch(/^[a-z]+(-[a-z]+)*$/);
       expect(problem.detail.length, name).toBeGreaterThan(0);
     }
+  });
+
+  it('name each database constraint in one domain only, so that no map hides another when app.ts merges them', () => {
+    const names = [fleetConstraints, userConstraints, projectConstraints].flatMap((map) => Object.keys(map));
+    expect(new Set(names).size).toBe(names.length);
   });
 });

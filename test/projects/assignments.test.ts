@@ -29,7 +29,7 @@ function bulk(userId: string, projectIds: unknown) {
 }
 
 describe('POST /api/v1/assignments/', () => {
-  it('assigns an Employee to a project of any organization: 201 with the exact object of the source document', async () => {
+  it('assigns an Employee to a project of any organization: 201 with the exact published object', async () => {
     const project = await ownedProject(t, organization());
     const employee = await createUser(t, { role: ['Employee'] });
     const response = await assign(t, employee.user_id, project.project_id);

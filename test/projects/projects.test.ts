@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** Every field of the source document's example project. */
+/** Every field of the published example project. */
 const sampleFields = {
   project_start_date: '2023-01-01',
   project_end_date: '2033-01-01',
@@ -33,7 +33,7 @@ const sampleFields = {
 };
 
 describe('POST /api/v1/projects', () => {
-  it('creates a project with every field of the source document: 201 and the exact field set', async () => {
+  it('creates a project with every field of the published example: 201 and the exact field set', async () => {
     const owner = await createUser(t, { role: ['Admin'] });
     const name = `Sample ${unique()}`;
     const response = await t.request('POST', '/api/v1/projects', { project_name: name, owner_user_id: owner.user_id, ...sampleFields });

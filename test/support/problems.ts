@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { ResponseLike } from './contract.ts';
 
 /** One bad field of a validation problem: `path` is a JSON Pointer prefixed with the request part. */
 export interface FieldError {
@@ -20,11 +21,7 @@ export interface ProblemBody {
  * What expectProblem reads of a response: light-my-request's (`app.inject`) as it is, or a fetch
  * answer read by `readResponse`.
  */
-export interface ResponseLike {
-  statusCode: number;
-  headers: Record<string, unknown>;
-  body: string;
-}
+export type { ResponseLike } from './contract.ts';
 
 /** A fetch Response, read once, in the shape of light-my-request's. */
 export async function readResponse(response: Response): Promise<ResponseLike> {

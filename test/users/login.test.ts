@@ -260,6 +260,21 @@ describe('behind a proxy (TRUST_PROXY)', () => {
     },
   );
 
+  it.each([
+    ['a hop count of 1', '1'],
+    ['an address list of the proxy', '127.0.0.1'],
+  ])('trusting %s, what a client writes further left in X-Forwarded-For is not its address', async (_case, trustProxy) => {
+    const proxied = await behindProxy(trustProxy);
+    try {
+      // The client forges an entry; the proxy appends the address it really saw.
+      for (let i = 1; i <= 5; i++) expectInvalidCredentials(await attempt(proxied, `198.18.0.${i}, 203.0.113.50`));
+      expectProblem(await attempt(proxied, '198.18.0.99, 203.0.113.50'), 429, 'too-many-login-attempts');
+      expectInvalidCredentials(await attempt(proxied, '203.0.113.51'));
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('trusting a list without the proxy, X-Forwarded-For is ignored: failures count against the socket address', async () => {
     const direct = await behindProxy('192.0.2.10, 10.0.0.0/8');
     try {

@@ -20,7 +20,7 @@ function expectNoSecret(body: string) {
 }
 
 describe('POST /api/v1/users', () => {
-  it('creates a user: 201 with the object of the source document and its defaults', async () => {
+  it('creates a user: 201 with the published user object and its defaults', async () => {
     const body = newUser({ role: ['Dev', 'Employee'] });
     const response = await t.request('POST', '/api/v1/users', body);
     expect(response.statusCode).toBe(201);

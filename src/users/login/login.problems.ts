@@ -1,8 +1,7 @@
-import { Problem } from '../../platform/problems.ts';
+import { BEARER_CHALLENGE, Problem } from '../../platform/problems.ts';
 
 export const loginProblems = {
-  invalidCredentials: () =>
-    new Problem(401, 'invalid-credentials', 'the email or the password is wrong', { 'www-authenticate': 'Bearer realm="allot"' }),
+  invalidCredentials: () => new Problem(401, 'invalid-credentials', 'the email or the password is wrong', BEARER_CHALLENGE),
   tooManyLoginAttempts: (retryAfterSeconds: number) =>
     new Problem(429, 'too-many-login-attempts', `too many failed sign-ins from this client; try again in ${retryAfterSeconds} s`, {
       'retry-after': String(retryAfterSeconds),
