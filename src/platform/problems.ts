@@ -185,7 +185,8 @@ export const ProblemSchema = Type.Object(
   { $id: 'Problem', description: 'RFC 9457 problem details' },
 );
 
-interface ProblemBody {
+/** The body of every error response. */
+export interface ProblemBody {
   type: string;
   title: string;
   status: number;

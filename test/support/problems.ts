@@ -1,21 +1,8 @@
 import { expect } from 'vitest';
+import type { FieldError, ProblemBody } from '../../src/platform/problems.ts';
 import type { ResponseLike } from './contract.ts';
 
-/** One bad field of a validation problem: `path` is a JSON Pointer prefixed with the request part. */
-export interface FieldError {
-  path: string;
-  message: string;
-}
-
-/** An RFC 9457 body as allot sends it (src/platform/problems.ts). */
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  requestId?: string;
-  errors?: FieldError[];
-}
+export type { FieldError, ProblemBody };
 
 /**
  * What expectProblem reads of a response: light-my-request's (`app.inject`) as it is, or a fetch
