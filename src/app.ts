@@ -89,8 +89,8 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
 
   await app.register(async (admin) => {
     admin.addHook('onRequest', adminGuard(verifier));
-    await admin.register(vehicleRoutes, { prefix: '/api/admin/vehicles', db });
-    await admin.register(technicianRoutes, { prefix: '/api/admin/technicians', db });
+    await admin.register(vehicleRoutes, { prefix: '/api/admin/vehicles', db, cursors });
+    await admin.register(technicianRoutes, { prefix: '/api/admin/technicians', db, cursors });
     await admin.register(assignmentRoutes, { prefix: '/api/admin/assignments', db, cursors });
     await admin.register(userRoutes, { prefix: '/api/v1/users', db });
     await admin.register(projectRoutes, { prefix: '/api/v1/projects', db });

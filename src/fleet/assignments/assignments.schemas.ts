@@ -52,6 +52,10 @@ export const AssignmentListQuery = Type.Object({
 });
 export type AssignmentListQuery = Static<typeof AssignmentListQuery>;
 
+/** A vehicle's or a technician's history: the list's page, for one party. */
+export const AssignmentHistoryQuery = Type.Pick(AssignmentListQuery, ['limit', 'cursor']);
+export type AssignmentHistoryQuery = Static<typeof AssignmentHistoryQuery>;
+
 export const AssignmentBody = Type.Object({ assignment: AssignmentRef });
 export const AssignmentListBody = Type.Object({
   assignments: Type.Array(AssignmentRef),

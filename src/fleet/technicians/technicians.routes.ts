@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Cursors } from '../../platform/cursors.ts';
 import type { Database } from '../../platform/db.ts';
+import { AssignmentHistoryQuery, AssignmentListBody } from '../assignments/assignments.schemas.ts';
 import { errors, noContent } from '../../platform/openapi.ts';
 import { IdParams } from '../common.schemas.ts';
 import { CreateTechnician, UpdateTechnician, TechnicianBody, TechnicianListBody, TechnicianListQuery } from './technicians.schemas.ts';
 import * as service from './technicians.service.ts';
 
-export const technicianRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
+export const technicianRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors: Cursors }> = async (app, { db, cursors }) => {
   const tags = ['technicians'];
 
   app.get(
@@ -80,5 +82,20 @@ export const technicianRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = asy
       await service.removeTechnician(db, request.params.id);
       return reply.code(204).send(null);
     },
+  );
+
+  app.get(
+    '/:id/assignments',
+    {
+      schema: {
+        operationId: 'listTechnicianAssignments',
+        tags,
+        summary: "The technician's assignment history, newest first, also once retired",
+        params: IdParams,
+        querystring: AssignmentHistoryQuery,
+        response: { 200: AssignmentListBody, ...errors(404) },
+      },
+    },
+    async (request) => service.technicianHistory(db, cursors, request.params.id, request.query),
   );
 };

@@ -1,4 +1,7 @@
+import type { Cursors } from '../../platform/cursors.ts';
 import type { Database } from '../../platform/db.ts';
+import { listAssignments } from '../assignments/assignments.service.ts';
+import type { Assignment, AssignmentHistoryQuery } from '../assignments/assignments.schemas.ts';
 import { fleetProblems } from '../fleet.problems.ts';
 import { removeFromService } from '../retirement.store.ts';
 import type { CreateTechnician, UpdateTechnician, Technician } from './technicians.schemas.ts';
@@ -27,6 +30,21 @@ export function updateTechnician(db: Database, id: number, changes: UpdateTechni
     if (!(await store.updateTechnician(tx, id, changes))) throw fleetProblems.technicianNotFound(id);
     return (await store.findTechnician(tx, id))!;
   });
+}
+
+/**
+ * Every assignment the technician ever had, newest first, retired or not. A technician deleted because it
+ * was never assigned has no history to show, so it is 404 like an id that never existed.
+ */
+export async function technicianHistory(
+  db: Database,
+  cursors: Cursors,
+  id: number,
+  page: AssignmentHistoryQuery,
+): Promise<{ assignments: Assignment[]; nextCursor: string | null }> {
+  const history = await listAssignments(db, cursors, { ...page, technicianId: id });
+  if (history.assignments.length === 0 && !(await store.technicianEverExisted(db, id))) throw fleetProblems.technicianNotFound(id);
+  return history;
 }
 
 /** Deleted if never assigned, retired if it has history; 409 while it holds an active assignment. */

@@ -45,6 +45,12 @@ export async function findTechnician(db: Executor, id: number): Promise<Technici
   return row && toTechnician(row);
 }
 
+/** Whether the id was ever a technician's: in service or retired. */
+export async function technicianEverExisted(db: Executor, id: number): Promise<boolean> {
+  const [row] = await db.select({ id: technicians.id }).from(technicians).where(eq(technicians.id, id));
+  return row !== undefined;
+}
+
 export async function insertTechnician(db: Executor, input: CreateTechnician): Promise<number> {
   const [row] = await db.insert(technicians).values(input).returning({ id: technicians.id });
   return row!.id;

@@ -1,4 +1,7 @@
+import type { Cursors } from '../../platform/cursors.ts';
 import type { Database } from '../../platform/db.ts';
+import { listAssignments } from '../assignments/assignments.service.ts';
+import type { Assignment, AssignmentHistoryQuery } from '../assignments/assignments.schemas.ts';
 import { fleetProblems } from '../fleet.problems.ts';
 import { removeFromService } from '../retirement.store.ts';
 import type { CreateVehicle, UpdateVehicle, Vehicle } from './vehicles.schemas.ts';
@@ -27,6 +30,21 @@ export function updateVehicle(db: Database, id: number, changes: UpdateVehicle):
     if (!(await store.updateVehicle(tx, id, changes))) throw fleetProblems.vehicleNotFound(id);
     return (await store.findVehicle(tx, id))!;
   });
+}
+
+/**
+ * Every assignment the vehicle ever had, newest first, retired or not. A vehicle deleted because it
+ * was never assigned has no history to show, so it is 404 like an id that never existed.
+ */
+export async function vehicleHistory(
+  db: Database,
+  cursors: Cursors,
+  id: number,
+  page: AssignmentHistoryQuery,
+): Promise<{ assignments: Assignment[]; nextCursor: string | null }> {
+  const history = await listAssignments(db, cursors, { ...page, vehicleId: id });
+  if (history.assignments.length === 0 && !(await store.vehicleEverExisted(db, id))) throw fleetProblems.vehicleNotFound(id);
+  return history;
 }
 
 /** Deleted if never assigned, retired if it has history; 409 while it holds an active assignment. */

@@ -47,6 +47,12 @@ export async function findVehicle(db: Executor, id: number): Promise<Vehicle | u
   return row && toVehicle(row);
 }
 
+/** Whether the id was ever a vehicle's: in service or retired. */
+export async function vehicleEverExisted(db: Executor, id: number): Promise<boolean> {
+  const [row] = await db.select({ id: vehicles.id }).from(vehicles).where(eq(vehicles.id, id));
+  return row !== undefined;
+}
+
 export async function insertVehicle(db: Executor, input: CreateVehicle): Promise<number> {
   const [row] = await db.insert(vehicles).values(input).returning({ id: vehicles.id });
   return row!.id;
