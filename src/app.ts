@@ -10,6 +10,8 @@ import { registerOpenApi } from './platform/openapi.ts';
 import { answerClientError, createErrorHandler, createNotFoundHandler, handleFrameworkError } from './platform/problems.ts';
 import { ROUTER_OPTIONS, trackAllowedMethods } from './platform/routing.ts';
 import { installJsonParser, installValidators } from './platform/validation.ts';
+import { AuditEntry } from './audit/audit.schemas.ts';
+import { auditRoutes } from './audit/audit.routes.ts';
 import { fleetConstraints } from './fleet/fleet.problems.ts';
 import { Assignment } from './fleet/assignments/assignments.schemas.ts';
 import { assignmentRoutes } from './fleet/assignments/assignments.routes.ts';
@@ -78,7 +80,7 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
   installJsonParser(app);
 
   // The document sees only the routes registered after it, so it comes first.
-  await registerOpenApi(app, [Vehicle, Technician, Assignment, User, Project, ProjectAssignment]);
+  await registerOpenApi(app, [Vehicle, Technician, Assignment, User, Project, ProjectAssignment, AuditEntry]);
   registerObservability(app, () => database.ping());
 
   const db = database.db;
@@ -92,6 +94,7 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
     await admin.register(vehicleRoutes, { prefix: '/api/admin/vehicles', db, cursors });
     await admin.register(technicianRoutes, { prefix: '/api/admin/technicians', db, cursors });
     await admin.register(assignmentRoutes, { prefix: '/api/admin/assignments', db, cursors });
+    await admin.register(auditRoutes, { prefix: '/api/admin/audit-log', db, cursors });
     await admin.register(userRoutes, { prefix: '/api/v1/users', db });
     await admin.register(projectRoutes, { prefix: '/api/v1/projects', db });
     await admin.register(projectAssignmentRoutes, { prefix: '/api/v1/assignments', db });

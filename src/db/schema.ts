@@ -1,5 +1,19 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, date, doublePrecision, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  check,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 // Millisecond precision: the API shows milliseconds, and a cursor built from a timestamp must
 // compare equal to the stored value, which microseconds would break.
@@ -194,3 +208,32 @@ export const serverKeys = pgTable('server_keys', {
   key: text('key').notNull(),
   createdAt: createdAt(),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Audit log
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One entry per change, written in the transaction of the change. Append-only: a trigger of the
+ * migration refuses UPDATE, DELETE and TRUNCATE. Each filter of GET /api/admin/audit-log has its
+ * index, ordered like the list (newest id first).
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamptz('at').notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    entityType: text('entity_type').notNull(),
+    entityId: text('entity_id'),
+    requestId: text('request_id').notNull(),
+    before: jsonb('before'),
+    after: jsonb('after'),
+  },
+  (t) => [
+    index('audit_log_entity_idx').on(t.entityType, t.entityId, t.id.desc()),
+    index('audit_log_actor_idx').on(t.actor, t.id.desc()),
+    index('audit_log_action_idx').on(t.action, t.id.desc()),
+  ],
+);

@@ -137,6 +137,7 @@ export async function registerOpenApi(app: FastifyInstance, components: TSchema[
         { name: 'users', description: 'People who sign in or are assigned to projects' },
         { name: 'projects', description: 'Projects users are assigned to' },
         { name: 'project-assignments', description: 'Users (Employee or Dev) on projects' },
+        { name: 'audit', description: 'Who changed what, when, in which request: every change of both APIs' },
         { name: 'service', description: 'Health, readiness, metrics and this document' },
       ],
     },

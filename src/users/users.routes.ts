@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { auditContext } from '../platform/audit.ts';
 import type { Database } from '../platform/db.ts';
 import { errors, noContent } from '../platform/openapi.ts';
 import { Page } from '../platform/schemas.ts';
@@ -12,7 +13,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (ap
   app.post(
     '/',
     { schema: { operationId: 'createUser', tags, summary: 'Create a user', body: CreateUser, response: { 201: UserRef, ...errors(409) } } },
-    async (request, reply) => reply.code(201).send(await service.createUser(db, request.body)),
+    async (request, reply) => reply.code(201).send(await service.createUser(db, request.body, auditContext(request))),
   );
 
   app.get(
@@ -47,7 +48,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (ap
         response: { 200: UserRef, ...errors(404, 409) },
       },
     },
-    async (request) => service.updateUser(db, request.params.user_id, request.body),
+    async (request) => service.updateUser(db, request.params.user_id, request.body, auditContext(request)),
   );
 
   app.delete(
@@ -62,7 +63,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (ap
       },
     },
     async (request, reply) => {
-      await service.deleteUser(db, request.params.user_id);
+      await service.deleteUser(db, request.params.user_id, auditContext(request));
       return reply.code(204).send(null);
     },
   );

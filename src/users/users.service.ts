@@ -1,3 +1,5 @@
+import { recordAudit } from '../platform/audit.ts';
+import type { AuditContext } from '../platform/audit.ts';
 import type { Database } from '../platform/db.ts';
 import { isStillReferenced } from '../platform/problems.ts';
 import type { Page } from '../platform/schemas.ts';
@@ -23,13 +25,13 @@ export async function getUser(db: Database, userId: string): Promise<User> {
 }
 
 /**
- * A duplicate email (ignoring case) is the unique index's 409, through the error handler. Every
- * change is one transaction, the unit a later audit entry joins; the slow hash is made before it.
+ * A duplicate email (ignoring case) is the unique index's 409, through the error handler. The
+ * change and its audit entry are one transaction; the slow hash is made before it.
  */
-export async function createUser(db: Database, input: CreateUser): Promise<User> {
+export async function createUser(db: Database, input: CreateUser, audit: AuditContext): Promise<User> {
   const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
-  return db.transaction((tx) =>
-    store.insertUser(tx, {
+  return db.transaction(async (tx) => {
+    const user = await store.insertUser(tx, {
       email: input.email,
       firstName: input.first_name,
       lastName: input.last_name,
@@ -37,11 +39,13 @@ export async function createUser(db: Database, input: CreateUser): Promise<User>
       status: input.status,
       isEmailVerified: input.is_email_verified,
       passwordHash,
-    }),
-  );
+    });
+    await recordAudit(tx, audit, { action: 'create', entityType: 'user', entityId: user.user_id, before: null, after: user });
+    return user;
+  });
 }
 
-export async function updateUser(db: Database, userId: string, input: UpdateUser): Promise<User> {
+export async function updateUser(db: Database, userId: string, input: UpdateUser, audit: AuditContext): Promise<User> {
   const changes: Partial<UserRecord> = {
     email: input.email,
     firstName: input.first_name,
@@ -52,17 +56,22 @@ export async function updateUser(db: Database, userId: string, input: UpdateUser
   };
   if (input.password !== undefined) changes.passwordHash = input.password === null ? null : await hashPassword(input.password);
   return db.transaction(async (tx) => {
-    const user = await store.updateUser(tx, userId, changes);
-    if (!user) throw userProblems.userNotFound(userId);
-    return user;
+    const before = await store.findUser(tx, userId, { lock: true });
+    if (!before) throw userProblems.userNotFound(userId);
+    const after = (await store.updateUser(tx, userId, changes))!;
+    // The objects carry no password: a changed password shows as a changed updated_at.
+    await recordAudit(tx, audit, { action: 'update', entityType: 'user', entityId: userId, before, after });
+    return after;
   });
 }
 
 /** Never cascades: a user who is assigned to, or owns, a project stays (409). */
-export async function deleteUser(db: Database, userId: string): Promise<void> {
+export async function deleteUser(db: Database, userId: string, audit: AuditContext): Promise<void> {
   try {
     await db.transaction(async (tx) => {
-      if (!(await store.deleteUser(tx, userId))) throw userProblems.userNotFound(userId);
+      const before = await store.deleteUser(tx, userId);
+      if (!before) throw userProblems.userNotFound(userId);
+      await recordAudit(tx, audit, { action: 'delete', entityType: 'user', entityId: userId, before, after: null });
     });
   } catch (error) {
     if (isStillReferenced(error)) throw userProblems.userHasAssignments();

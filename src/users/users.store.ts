@@ -50,8 +50,10 @@ export async function listUsers(db: Executor, page: Page): Promise<User[]> {
   return rows.map(toUser);
 }
 
-export async function findUser(db: Executor, userId: string): Promise<User | undefined> {
-  const [row] = await db.select(userColumns).from(users).where(eq(users.userId, userId));
+/** `lock` holds the row (FOR UPDATE) until the transaction ends. */
+export async function findUser(db: Executor, userId: string, options: { lock?: boolean } = {}): Promise<User | undefined> {
+  const query = db.select(userColumns).from(users).where(eq(users.userId, userId));
+  const [row] = options.lock ? await query.for('update') : await query;
   return row && toUser(row);
 }
 
@@ -69,7 +71,8 @@ export async function updateUser(db: Executor, userId: string, changes: Partial<
   return row && toUser(row);
 }
 
-export async function deleteUser(db: Executor, userId: string): Promise<boolean> {
-  const rows = await db.delete(users).where(eq(users.userId, userId)).returning({ id: users.userId });
-  return rows.length > 0;
+/** The user as they were, or undefined when there was none. */
+export async function deleteUser(db: Executor, userId: string): Promise<User | undefined> {
+  const [row] = await db.delete(users).where(eq(users.userId, userId)).returning(userColumns);
+  return row && toUser(row);
 }

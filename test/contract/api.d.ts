@@ -247,6 +247,23 @@ export interface paths {
         patch: operations["returnFleetAssignment"];
         trace?: never;
     };
+    "/api/admin/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every change, newest first, filtered by entity, actor or action */
+        get: operations["listAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -577,6 +594,26 @@ export interface components {
             project_id: string;
             user: components["schemas"]["User"];
             project: components["schemas"]["Project"];
+        };
+        /** @description One change, written in the transaction that made it; never changed or removed */
+        AuditEntry: {
+            id: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC with milliseconds
+             */
+            at: string;
+            /** @description the token's sub; for a failed sign-in, the email tried */
+            actor: string;
+            action: "create" | "update" | "delete" | "retire" | "assign" | "return" | "bulk_create" | "login" | "login_failed";
+            entityType: "vehicle" | "technician" | "assignment" | "reservation" | "user" | "project" | "project_assignment";
+            entityId: string | null;
+            /** @description the X-Request-Id of the request that made the change */
+            requestId: string;
+            /** @description the entity's API object before the change; null where there is none */
+            before: unknown;
+            /** @description the entity's API object after the change; null where there is none */
+            after: unknown;
         };
     };
     responses: never;
@@ -2135,6 +2172,74 @@ export interface operations {
             };
             /** @description A path segment is longer than the server takes */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An internal error; the body gives the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAuditLog: {
+        parameters: {
+            query?: {
+                entityType?: "vehicle" | "technician" | "assignment" | "reservation" | "user" | "project" | "project_assignment";
+                entityId?: string;
+                actor?: string;
+                action?: "create" | "update" | "delete" | "retire" | "assign" | "return" | "bulk_create" | "login" | "login_failed";
+                /** @description page size */
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entries: components["schemas"]["AuditEntry"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description The request is invalid: a field is missing, of the wrong type, out of range or unknown */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or a token that does not verify */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but has no admin role */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

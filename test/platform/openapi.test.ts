@@ -65,12 +65,12 @@ describe('the OpenAPI document, as a client generator reads it', () => {
 
   it('names Problem and every API object once, under components, and refers to them', () => {
     expect(Object.keys(document.components.schemas).sort()).toEqual(
-      ['Assignment', 'Problem', 'Project', 'ProjectAssignment', 'Technician', 'User', 'Vehicle'].sort(),
+      ['Assignment', 'AuditEntry', 'Problem', 'Project', 'ProjectAssignment', 'Technician', 'User', 'Vehicle'].sort(),
     );
     const notFound = document.paths['/api/admin/vehicles/{id}']?.get?.responses['404'];
     expect(notFound?.content?.['application/problem+json']?.schema).toEqual({ $ref: '#/components/schemas/Problem' });
-    // The problem body's fields appear once: in its component.
-    expect(body.match(/"requestId"/g)).toHaveLength(1);
+    // The problem body appears once: in its component.
+    expect(body.match(/identifies the kind of problem/g)).toHaveLength(1);
   });
 
   it('needs no token on the public routes, and a bearer token on the others', () => {

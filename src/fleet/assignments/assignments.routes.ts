@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { actor } from '../../platform/auth.ts';
+import { auditContext } from '../../platform/audit.ts';
 import type { Cursors } from '../../platform/cursors.ts';
 import type { Database } from '../../platform/db.ts';
 import { errors } from '../../platform/openapi.ts';
@@ -50,7 +50,7 @@ export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors
         response: { 201: AssignmentBody, ...errors(404, 409) },
       },
     },
-    async (request, reply) => reply.code(201).send({ assignment: await service.createAssignment(db, request.body, actor(request)) }),
+    async (request, reply) => reply.code(201).send({ assignment: await service.createAssignment(db, request.body, auditContext(request)) }),
   );
 
   app.patch(
@@ -67,7 +67,7 @@ export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors
       preValidation: bodyDefaultsToEmpty,
     },
     async (request) => ({
-      assignment: await service.returnAssignment(db, request.params.id, request.body, actor(request)),
+      assignment: await service.returnAssignment(db, request.params.id, request.body, auditContext(request)),
     }),
   );
 };

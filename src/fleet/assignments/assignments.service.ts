@@ -1,4 +1,6 @@
 import type { Database } from '../../platform/db.ts';
+import { recordAudit } from '../../platform/audit.ts';
+import type { AuditContext } from '../../platform/audit.ts';
 import type { Cursors } from '../../platform/cursors.ts';
 import { fleetProblems } from '../fleet.problems.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
@@ -32,27 +34,33 @@ export async function getAssignment(db: Database, id: number): Promise<Assignmen
  * 404 when either party is unknown or retired; 409 (from the partial unique indexes, through the
  * error handler) when either already holds an active assignment — also when two requests race.
  */
-export function createAssignment(db: Database, input: CreateAssignment, assignedBy: string): Promise<Assignment> {
+export function createAssignment(db: Database, input: CreateAssignment, audit: AuditContext): Promise<Assignment> {
   return db.transaction(async (tx) => {
-    const id = await store.insertAssignment(tx, { ...input, notes: input.notes ?? null, assignedBy });
+    const id = await store.insertAssignment(tx, { ...input, notes: input.notes ?? null, assignedBy: audit.actor });
     if (id === undefined) {
       if (!(await findVehicle(tx, input.vehicleId))) throw fleetProblems.vehicleNotFound(input.vehicleId);
       if (!(await findTechnician(tx, input.technicianId))) throw fleetProblems.technicianNotFound(input.technicianId);
       // Both existed a moment ago and were retired since: the answer is still "not found".
       throw fleetProblems.vehicleNotFound(input.vehicleId);
     }
-    return (await store.findAssignment(tx, id))!;
+    const assignment = (await store.findAssignment(tx, id))!;
+    await recordAudit(tx, audit, { action: 'assign', entityType: 'assignment', entityId: id, before: null, after: assignment });
+    return assignment;
   });
 }
 
-/** Of concurrent returns, the row lock lets one through; the others find it returned: 409. */
-export function returnAssignment(db: Database, id: number, input: { notes?: string | null }, returnedBy: string): Promise<Assignment> {
+/**
+ * Of concurrent returns, the row lock lets one through; the others then read it returned: 409.
+ * The locked read is also the audit's `before`.
+ */
+export function returnAssignment(db: Database, id: number, input: { notes?: string | null }, audit: AuditContext): Promise<Assignment> {
   return db.transaction(async (tx) => {
-    const returned = await store.markReturned(tx, id, { returnedBy, notes: input.notes });
-    if (returned === undefined) {
-      if (await store.assignmentExists(tx, id)) throw fleetProblems.assignmentAlreadyReturned(id);
-      throw fleetProblems.assignmentNotFound(id);
-    }
-    return (await store.findAssignment(tx, id))!;
+    const before = await store.findAssignment(tx, id, { lock: true });
+    if (!before) throw fleetProblems.assignmentNotFound(id);
+    if (before.status !== 'active') throw fleetProblems.assignmentAlreadyReturned(id);
+    await store.markReturned(tx, id, { returnedBy: audit.actor, notes: input.notes });
+    const after = (await store.findAssignment(tx, id))!;
+    await recordAudit(tx, audit, { action: 'return', entityType: 'assignment', entityId: id, before, after });
+    return after;
   });
 }

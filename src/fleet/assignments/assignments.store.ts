@@ -63,8 +63,10 @@ export async function listAssignments(db: Executor, filter: AssignmentFilter): P
   return rows.map(toAssignment);
 }
 
-export async function findAssignment(db: Executor, id: number): Promise<Assignment | undefined> {
-  const [row] = await selectAssignments(db).where(eq(assignments.id, id));
+/** `lock` holds the assignment row (FOR UPDATE, not its vehicle and technician) until the transaction ends. */
+export async function findAssignment(db: Executor, id: number, options: { lock?: boolean } = {}): Promise<Assignment | undefined> {
+  const query = selectAssignments(db).where(eq(assignments.id, id));
+  const [row] = options.lock ? await query.for('update', { of: assignments }) : await query;
   return row && toAssignment(row);
 }
 
@@ -106,9 +108,4 @@ export async function markReturned(
     .where(and(eq(assignments.id, id), eq(assignments.status, 'active')))
     .returning({ id: assignments.id });
   return row?.id;
-}
-
-export async function assignmentExists(db: Executor, id: number): Promise<boolean> {
-  const [row] = await db.select({ id: assignments.id }).from(assignments).where(eq(assignments.id, id));
-  return row !== undefined;
 }

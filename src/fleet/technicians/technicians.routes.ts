@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { auditContext } from '../../platform/audit.ts';
 import type { Cursors } from '../../platform/cursors.ts';
 import type { Database } from '../../platform/db.ts';
 import { AssignmentHistoryQuery, AssignmentListBody } from '../assignments/assignments.schemas.ts';
@@ -35,7 +36,7 @@ export const technicianRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors
         response: { 201: TechnicianBody, ...errors(409) },
       },
     },
-    async (request, reply) => reply.code(201).send({ technician: await service.createTechnician(db, request.body) }),
+    async (request, reply) => reply.code(201).send({ technician: await service.createTechnician(db, request.body, auditContext(request)) }),
   );
 
   app.get(
@@ -64,7 +65,7 @@ export const technicianRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors
         response: { 200: TechnicianBody, ...errors(404, 409) },
       },
     },
-    async (request) => ({ technician: await service.updateTechnician(db, request.params.id, request.body) }),
+    async (request) => ({ technician: await service.updateTechnician(db, request.params.id, request.body, auditContext(request)) }),
   );
 
   app.delete(
@@ -79,7 +80,7 @@ export const technicianRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors
       },
     },
     async (request, reply) => {
-      await service.removeTechnician(db, request.params.id);
+      await service.removeTechnician(db, request.params.id, auditContext(request));
       return reply.code(204).send(null);
     },
   );

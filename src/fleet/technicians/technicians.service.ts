@@ -1,3 +1,5 @@
+import { recordAudit } from '../../platform/audit.ts';
+import type { AuditContext } from '../../platform/audit.ts';
 import type { Cursors } from '../../platform/cursors.ts';
 import type { Database } from '../../platform/db.ts';
 import { listAssignments } from '../assignments/assignments.service.ts';
@@ -18,17 +20,24 @@ export async function getTechnician(db: Database, id: number): Promise<Technicia
 }
 
 /** Email uniqueness is a unique index: a duplicate surfaces as 409 from the error handler. */
-export function createTechnician(db: Database, input: CreateTechnician): Promise<Technician> {
+export function createTechnician(db: Database, input: CreateTechnician, audit: AuditContext): Promise<Technician> {
   return db.transaction(async (tx) => {
     const id = await store.insertTechnician(tx, input);
-    return (await store.findTechnician(tx, id))!;
+    const technician = (await store.findTechnician(tx, id))!;
+    await recordAudit(tx, audit, { action: 'create', entityType: 'technician', entityId: id, before: null, after: technician });
+    return technician;
   });
 }
 
-export function updateTechnician(db: Database, id: number, changes: UpdateTechnician): Promise<Technician> {
+/** The row is locked before it is read, so that the audit's `before` is what this change replaced. */
+export function updateTechnician(db: Database, id: number, changes: UpdateTechnician, audit: AuditContext): Promise<Technician> {
   return db.transaction(async (tx) => {
-    if (!(await store.updateTechnician(tx, id, changes))) throw fleetProblems.technicianNotFound(id);
-    return (await store.findTechnician(tx, id))!;
+    const before = await store.findTechnician(tx, id, { lock: true });
+    if (!before) throw fleetProblems.technicianNotFound(id);
+    await store.updateTechnician(tx, id, changes);
+    const after = (await store.findTechnician(tx, id))!;
+    await recordAudit(tx, audit, { action: 'update', entityType: 'technician', entityId: id, before, after });
+    return after;
   });
 }
 
@@ -48,10 +57,13 @@ export async function technicianHistory(
 }
 
 /** Deleted if never assigned, retired if it has history; 409 while it holds an active assignment. */
-export function removeTechnician(db: Database, id: number): Promise<void> {
+export function removeTechnician(db: Database, id: number, audit: AuditContext): Promise<void> {
   return db.transaction(async (tx) => {
+    const before = await store.findTechnician(tx, id, { lock: true });
     const removal = await removeFromService(tx, 'technician', id);
     if (removal === 'missing') throw fleetProblems.technicianNotFound(id);
     if (removal === 'assigned') throw fleetProblems.technicianStillAssigned(id);
+    const action = removal === 'retired' ? 'retire' : 'delete';
+    await recordAudit(tx, audit, { action, entityType: 'technician', entityId: id, before, after: null });
   });
 }

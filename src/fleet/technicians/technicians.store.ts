@@ -37,11 +37,13 @@ export async function listTechnicians(db: Executor, filter: { available?: boolea
   return rows.map(toTechnician);
 }
 
-export async function findTechnician(db: Executor, id: number): Promise<Technician | undefined> {
-  const [row] = await db
+/** The technician in service; `lock` holds it (FOR UPDATE) until the transaction ends. */
+export async function findTechnician(db: Executor, id: number, options: { lock?: boolean } = {}): Promise<Technician | undefined> {
+  const query = db
     .select(technicianColumns)
     .from(technicians)
     .where(and(eq(technicians.id, id), isNull(technicians.retiredAt)));
+  const [row] = options.lock ? await query.for('update') : await query;
   return row && toTechnician(row);
 }
 

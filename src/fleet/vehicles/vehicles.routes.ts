@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { auditContext } from '../../platform/audit.ts';
 import type { Cursors } from '../../platform/cursors.ts';
 import type { Database } from '../../platform/db.ts';
 import { AssignmentHistoryQuery, AssignmentListBody } from '../assignments/assignments.schemas.ts';
@@ -35,7 +36,7 @@ export const vehicleRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors: C
         response: { 201: VehicleBody, ...errors(409) },
       },
     },
-    async (request, reply) => reply.code(201).send({ vehicle: await service.createVehicle(db, request.body) }),
+    async (request, reply) => reply.code(201).send({ vehicle: await service.createVehicle(db, request.body, auditContext(request)) }),
   );
 
   app.get(
@@ -64,7 +65,7 @@ export const vehicleRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors: C
         response: { 200: VehicleBody, ...errors(404, 409) },
       },
     },
-    async (request) => ({ vehicle: await service.updateVehicle(db, request.params.id, request.body) }),
+    async (request) => ({ vehicle: await service.updateVehicle(db, request.params.id, request.body, auditContext(request)) }),
   );
 
   app.delete(
@@ -79,7 +80,7 @@ export const vehicleRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors: C
       },
     },
     async (request, reply) => {
-      await service.removeVehicle(db, request.params.id);
+      await service.removeVehicle(db, request.params.id, auditContext(request));
       return reply.code(204).send(null);
     },
   );

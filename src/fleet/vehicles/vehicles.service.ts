@@ -1,3 +1,5 @@
+import { recordAudit } from '../../platform/audit.ts';
+import type { AuditContext } from '../../platform/audit.ts';
 import type { Cursors } from '../../platform/cursors.ts';
 import type { Database } from '../../platform/db.ts';
 import { listAssignments } from '../assignments/assignments.service.ts';
@@ -18,17 +20,24 @@ export async function getVehicle(db: Database, id: number): Promise<Vehicle> {
 }
 
 /** Plate and VIN uniqueness are unique indexes: a duplicate surfaces as 409 from the error handler. */
-export function createVehicle(db: Database, input: CreateVehicle): Promise<Vehicle> {
+export function createVehicle(db: Database, input: CreateVehicle, audit: AuditContext): Promise<Vehicle> {
   return db.transaction(async (tx) => {
     const id = await store.insertVehicle(tx, input);
-    return (await store.findVehicle(tx, id))!;
+    const vehicle = (await store.findVehicle(tx, id))!;
+    await recordAudit(tx, audit, { action: 'create', entityType: 'vehicle', entityId: id, before: null, after: vehicle });
+    return vehicle;
   });
 }
 
-export function updateVehicle(db: Database, id: number, changes: UpdateVehicle): Promise<Vehicle> {
+/** The row is locked before it is read, so that the audit's `before` is what this change replaced. */
+export function updateVehicle(db: Database, id: number, changes: UpdateVehicle, audit: AuditContext): Promise<Vehicle> {
   return db.transaction(async (tx) => {
-    if (!(await store.updateVehicle(tx, id, changes))) throw fleetProblems.vehicleNotFound(id);
-    return (await store.findVehicle(tx, id))!;
+    const before = await store.findVehicle(tx, id, { lock: true });
+    if (!before) throw fleetProblems.vehicleNotFound(id);
+    await store.updateVehicle(tx, id, changes);
+    const after = (await store.findVehicle(tx, id))!;
+    await recordAudit(tx, audit, { action: 'update', entityType: 'vehicle', entityId: id, before, after });
+    return after;
   });
 }
 
@@ -48,10 +57,13 @@ export async function vehicleHistory(
 }
 
 /** Deleted if never assigned, retired if it has history; 409 while it holds an active assignment. */
-export function removeVehicle(db: Database, id: number): Promise<void> {
+export function removeVehicle(db: Database, id: number, audit: AuditContext): Promise<void> {
   return db.transaction(async (tx) => {
+    const before = await store.findVehicle(tx, id, { lock: true });
     const removal = await removeFromService(tx, 'vehicle', id);
     if (removal === 'missing') throw fleetProblems.vehicleNotFound(id);
     if (removal === 'assigned') throw fleetProblems.vehicleStillAssigned(id);
+    const action = removal === 'retired' ? 'retire' : 'delete';
+    await recordAudit(tx, audit, { action, entityType: 'vehicle', entityId: id, before, after: null });
   });
 }

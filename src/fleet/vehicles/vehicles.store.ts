@@ -39,11 +39,13 @@ export async function listVehicles(db: Executor, filter: { available?: boolean }
   return rows.map(toVehicle);
 }
 
-export async function findVehicle(db: Executor, id: number): Promise<Vehicle | undefined> {
-  const [row] = await db
+/** The vehicle in service; `lock` holds it (FOR UPDATE) until the transaction ends. */
+export async function findVehicle(db: Executor, id: number, options: { lock?: boolean } = {}): Promise<Vehicle | undefined> {
+  const query = db
     .select(vehicleColumns)
     .from(vehicles)
     .where(and(eq(vehicles.id, id), isNull(vehicles.retiredAt)));
+  const [row] = options.lock ? await query.for('update') : await query;
   return row && toVehicle(row);
 }
 

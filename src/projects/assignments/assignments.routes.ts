@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { auditContext } from '../../platform/audit.ts';
 import type { Database } from '../../platform/db.ts';
 import { documentWithTrailingSlash, errors, noContent } from '../../platform/openapi.ts';
 import { Page } from '../../platform/schemas.ts';
@@ -32,7 +33,7 @@ export const projectAssignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database }
         response: { 201: ProjectAssignmentRef, ...errors(403, 404, 409) },
       },
     },
-    async (request, reply) => reply.code(201).send(await service.createAssignment(db, request.body)),
+    async (request, reply) => reply.code(201).send(await service.createAssignment(db, request.body, auditContext(request))),
   );
 
   app.post(
@@ -47,7 +48,7 @@ export const projectAssignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database }
         response: { 200: Type.Array(ProjectAssignmentRef), ...errors(403, 404) },
       },
     },
-    async (request) => service.createBulkAssignments(db, request.query.user_id, request.body),
+    async (request) => service.createBulkAssignments(db, request.query.user_id, request.body, auditContext(request)),
   );
 
   app.get(
@@ -136,7 +137,7 @@ export const projectAssignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database }
       },
     },
     async (request, reply) => {
-      await service.deleteAssignment(db, request.params.assignment_id);
+      await service.deleteAssignment(db, request.params.assignment_id, auditContext(request));
       return reply.code(204).send(null);
     },
   );

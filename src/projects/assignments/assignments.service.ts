@@ -1,3 +1,5 @@
+import { recordAudit } from '../../platform/audit.ts';
+import type { AuditContext, AuditEntry } from '../../platform/audit.ts';
 import type { Database, Transaction } from '../../platform/db.ts';
 import type { Page } from '../../platform/schemas.ts';
 import { userProblems } from '../../users/users.problems.ts';
@@ -40,7 +42,7 @@ async function checkOrganizations(tx: Transaction, dev: Candidate, found: { proj
  * concurrent change of roles, status, email or owner slips in before commit; the pair and the
  * capacity are left to the unique indexes, so that of racing creates exactly one wins.
  */
-export function createAssignment(db: Database, input: CreateProjectAssignment): Promise<ProjectAssignment> {
+export function createAssignment(db: Database, input: CreateProjectAssignment, audit: AuditContext): Promise<ProjectAssignment> {
   return db.transaction(async (tx) => {
     const user = await store.lockUser(tx, input.user_id);
     if (!user) throw userProblems.userNotFound(input.user_id);
@@ -55,6 +57,7 @@ export function createAssignment(db: Database, input: CreateProjectAssignment): 
     const [assignment] = await store.insertAssignments(tx, [{ userId: user.userId, projectId: project.projectId, assignedAs }], {
       skipTaken: false,
     });
+    await recordAudit(tx, audit, auditOf('create', assignment!));
     return assignment!;
   });
 }
@@ -63,7 +66,12 @@ export function createAssignment(db: Database, input: CreateProjectAssignment): 
  * All or nothing for errors: every check passes for every project before anything is written.
  * Then a project where this user is already assigned, or whose Dev place is taken, is skipped.
  */
-export function createBulkAssignments(db: Database, userId: string, projectIds: string[]): Promise<ProjectAssignment[]> {
+export function createBulkAssignments(
+  db: Database,
+  userId: string,
+  projectIds: string[],
+  audit: AuditContext,
+): Promise<ProjectAssignment[]> {
   const listed = [...new Set(projectIds)];
   // Sorted, so that two bulks over the same projects take the index entries in one order.
   const ids = [...listed].sort();
@@ -86,7 +94,10 @@ export function createBulkAssignments(db: Database, userId: string, projectIds: 
       { skipTaken: true },
     );
     const position = new Map(listed.map((id, index) => [id, index]));
-    return assignments.sort((a, b) => position.get(a.project_id)! - position.get(b.project_id)!);
+    assignments.sort((a, b) => position.get(a.project_id)! - position.get(b.project_id)!);
+    // One entry per assignment made; a skipped project made none.
+    await recordAudit(tx, audit, ...assignments.map((assignment) => auditOf('bulk_create', assignment)));
+    return assignments;
   });
 }
 
@@ -116,8 +127,15 @@ export async function getAssignment(db: Database, assignmentId: string): Promise
   return assignment;
 }
 
-export function deleteAssignment(db: Database, assignmentId: string): Promise<void> {
+export function deleteAssignment(db: Database, assignmentId: string, audit: AuditContext): Promise<void> {
   return db.transaction(async (tx) => {
-    if (!(await store.deleteAssignment(tx, assignmentId))) throw projectProblems.projectAssignmentNotFound(assignmentId);
+    const before = await store.findAssignment(tx, assignmentId, { lock: true });
+    if (!before) throw projectProblems.projectAssignmentNotFound(assignmentId);
+    await store.deleteAssignment(tx, assignmentId);
+    await recordAudit(tx, audit, { action: 'delete', entityType: 'project_assignment', entityId: assignmentId, before, after: null });
   });
+}
+
+function auditOf(action: 'create' | 'bulk_create', assignment: ProjectAssignment): AuditEntry {
+  return { action, entityType: 'project_assignment', entityId: assignment.assignment_id, before: null, after: assignment };
 }

@@ -71,8 +71,14 @@ export async function listAssignments(db: Executor, page: Page, filter: { userId
   return rows.map(toAssignment);
 }
 
-export async function findAssignment(db: Executor, assignmentId: string): Promise<ProjectAssignment | undefined> {
-  const [row] = await selectAssignments(db).where(eq(projectAssignments.assignmentId, assignmentId));
+/** `lock` holds the assignment row (FOR UPDATE, not its user and project) until the transaction ends. */
+export async function findAssignment(
+  db: Executor,
+  assignmentId: string,
+  options: { lock?: boolean } = {},
+): Promise<ProjectAssignment | undefined> {
+  const query = selectAssignments(db).where(eq(projectAssignments.assignmentId, assignmentId));
+  const [row] = options.lock ? await query.for('update', { of: projectAssignments }) : await query;
   return row && toAssignment(row);
 }
 

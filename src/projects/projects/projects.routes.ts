@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { auditContext } from '../../platform/audit.ts';
 import type { Database } from '../../platform/db.ts';
 import { errors, noContent } from '../../platform/openapi.ts';
 import { Page } from '../../platform/schemas.ts';
@@ -20,7 +21,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async 
         response: { 201: ProjectRef, ...errors(404) },
       },
     },
-    async (request, reply) => reply.code(201).send(await service.createProject(db, request.body)),
+    async (request, reply) => reply.code(201).send(await service.createProject(db, request.body, auditContext(request))),
   );
 
   app.get(
@@ -63,7 +64,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async 
         response: { 200: ProjectRef, ...errors(404) },
       },
     },
-    async (request) => service.updateProject(db, request.params.project_id, request.body),
+    async (request) => service.updateProject(db, request.params.project_id, request.body, auditContext(request)),
   );
 
   app.delete(
@@ -78,7 +79,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async 
       },
     },
     async (request, reply) => {
-      await service.deleteProject(db, request.params.project_id);
+      await service.deleteProject(db, request.params.project_id, auditContext(request));
       return reply.code(204).send(null);
     },
   );

@@ -1,3 +1,5 @@
+import { recordAudit } from '../../platform/audit.ts';
+import type { AuditContext } from '../../platform/audit.ts';
 import type { Database } from '../../platform/db.ts';
 import { isStillReferenced } from '../../platform/problems.ts';
 import type { Page } from '../../platform/schemas.ts';
@@ -19,25 +21,33 @@ export async function getProject(db: Database, projectId: string): Promise<Proje
   return project;
 }
 
-// Every change is one transaction, the unit a later audit entry joins.
+// Every change and its audit entry are one transaction.
 
-export function createProject(db: Database, input: CreateProject): Promise<Project> {
-  return db.transaction((tx) => store.insertProject(tx, input));
-}
-
-export function updateProject(db: Database, projectId: string, input: UpdateProject): Promise<Project> {
+export function createProject(db: Database, input: CreateProject, audit: AuditContext): Promise<Project> {
   return db.transaction(async (tx) => {
-    const project = await store.updateProject(tx, projectId, input);
-    if (!project) throw projectProblems.projectNotFound(projectId);
+    const project = await store.insertProject(tx, input);
+    await recordAudit(tx, audit, { action: 'create', entityType: 'project', entityId: project.project_id, before: null, after: project });
     return project;
   });
 }
 
+export function updateProject(db: Database, projectId: string, input: UpdateProject, audit: AuditContext): Promise<Project> {
+  return db.transaction(async (tx) => {
+    const before = await store.findProject(tx, projectId, { lock: true });
+    if (!before) throw projectProblems.projectNotFound(projectId);
+    const after = (await store.updateProject(tx, projectId, input))!;
+    await recordAudit(tx, audit, { action: 'update', entityType: 'project', entityId: projectId, before, after });
+    return after;
+  });
+}
+
 /** Never cascades: a project with assignments stays (409). */
-export async function deleteProject(db: Database, projectId: string): Promise<void> {
+export async function deleteProject(db: Database, projectId: string, audit: AuditContext): Promise<void> {
   try {
     await db.transaction(async (tx) => {
-      if (!(await store.deleteProject(tx, projectId))) throw projectProblems.projectNotFound(projectId);
+      const before = await store.deleteProject(tx, projectId);
+      if (!before) throw projectProblems.projectNotFound(projectId);
+      await recordAudit(tx, audit, { action: 'delete', entityType: 'project', entityId: projectId, before, after: null });
     });
   } catch (error) {
     if (isStillReferenced(error)) throw projectProblems.projectHasAssignments();

@@ -71,8 +71,10 @@ export async function listProjects(db: Executor, page: Page): Promise<Project[]>
   return rows.map(toProject);
 }
 
-export async function findProject(db: Executor, projectId: string): Promise<Project | undefined> {
-  const [row] = await db.select(projectColumns).from(projects).where(eq(projects.projectId, projectId));
+/** `lock` holds the row (FOR UPDATE) until the transaction ends. */
+export async function findProject(db: Executor, projectId: string, options: { lock?: boolean } = {}): Promise<Project | undefined> {
+  const query = db.select(projectColumns).from(projects).where(eq(projects.projectId, projectId));
+  const [row] = options.lock ? await query.for('update') : await query;
   return row && toProject(row);
 }
 
@@ -93,7 +95,8 @@ export async function updateProject(db: Executor, projectId: string, input: Upda
   return row && toProject(row);
 }
 
-export async function deleteProject(db: Executor, projectId: string): Promise<boolean> {
-  const rows = await db.delete(projects).where(eq(projects.projectId, projectId)).returning({ id: projects.projectId });
-  return rows.length > 0;
+/** The project as it was, or undefined when there was none. */
+export async function deleteProject(db: Executor, projectId: string): Promise<Project | undefined> {
+  const [row] = await db.delete(projects).where(eq(projects.projectId, projectId)).returning(projectColumns);
+  return row && toProject(row);
 }

@@ -16,6 +16,6 @@ export const loginRoutes: FastifyPluginAsyncTypebox<SignInContext> = async (app,
         response: { 200: LoginResult, ...errors(401, 429, 503) },
       },
     },
-    async (request) => service.signIn(context, request.body, request.ip),
+    async (request) => service.signIn(context, request.body, { address: request.ip, requestId: String(request.id) }),
   );
 };

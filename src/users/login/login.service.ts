@@ -1,6 +1,8 @@
 import type { Static } from 'typebox';
 import type { Config } from '../../config.ts';
 import { issueToken } from '../../platform/auth.ts';
+import { recordAudit } from '../../platform/audit.ts';
+import type { AuditEntry } from '../../platform/audit.ts';
 import type { Database } from '../../platform/db.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { loginProblems } from './login.problems.ts';
@@ -24,19 +26,28 @@ export interface SignInContext {
 export async function signIn(
   { db, jwtSecret, config, throttle }: SignInContext,
   credentials: { email: string; password: string },
-  client: string,
+  client: { address: string; requestId: string },
 ): Promise<Static<typeof LoginResult>> {
   if (!jwtSecret) throw loginProblems.loginUnavailable();
-  const wait = throttle.retryAfter(client);
+  const wait = throttle.retryAfter(client.address);
   if (wait > 0) throw loginProblems.tooManyLoginAttempts(wait);
   // Counted as a failure before the slow password check, in the same tick as the check above,
   // and cleared on success: otherwise any number of concurrent guesses would all pass it.
-  throttle.recordFailure(client);
+  throttle.recordFailure(client.address);
 
   const found = await findUserForLogin(db, credentials.email);
   const passwordMatches = await verifyPassword(credentials.password, found?.passwordHash);
-  if (!found || !passwordMatches || found.user.status !== 'active') throw loginProblems.invalidCredentials();
-  throttle.recordSuccess(client);
+  if (!found || !passwordMatches || found.user.status !== 'active') {
+    // Who tried which account: the email as typed, and the account when there is one.
+    await recordAudit(
+      db,
+      { actor: credentials.email, requestId: client.requestId },
+      signInEntry('login_failed', found?.user.user_id ?? null),
+    );
+    throw loginProblems.invalidCredentials();
+  }
+  throttle.recordSuccess(client.address);
+  await recordAudit(db, { actor: found.user.user_id, requestId: client.requestId }, signInEntry('login', found.user.user_id));
 
   const { token, expiresAt } = await issueToken(jwtSecret, {
     sub: found.user.user_id,
@@ -46,4 +57,8 @@ export async function signIn(
     audience: config.jwtAudience,
   });
   return { token, expires_at: expiresAt.toISOString(), user: found.user };
+}
+
+function signInEntry(action: 'login' | 'login_failed', userId: string | null): AuditEntry {
+  return { action, entityType: 'user', entityId: userId, before: null, after: null };
 }

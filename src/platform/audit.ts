@@ -1,0 +1,48 @@
+import type { FastifyRequest } from 'fastify';
+import { auditLog } from '../db/schema.ts';
+import { actor } from './auth.ts';
+import type { Executor } from './db.ts';
+
+export const ENTITY_TYPES = ['vehicle', 'technician', 'assignment', 'reservation', 'user', 'project', 'project_assignment'] as const;
+export type EntityType = (typeof ENTITY_TYPES)[number];
+
+export const AUDIT_ACTIONS = ['create', 'update', 'delete', 'retire', 'assign', 'return', 'bulk_create', 'login', 'login_failed'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** Who made a change and in which request: the token's subject and the X-Request-Id. */
+export interface AuditContext {
+  actor: string;
+  requestId: string;
+}
+
+export function auditContext(request: FastifyRequest): AuditContext {
+  return { actor: actor(request), requestId: String(request.id) };
+}
+
+export interface AuditEntry {
+  action: AuditAction;
+  entityType: EntityType;
+  entityId: string | number | null;
+  /** The entity's API object before and after the change; null where there is none. */
+  before: unknown;
+  after: unknown;
+}
+
+/**
+ * Writes the entries of one change. Called inside the change's transaction, so that a change whose
+ * entry cannot be written does not happen, and a change rolled back leaves no entry.
+ */
+export async function recordAudit(db: Executor, context: AuditContext, ...entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db.insert(auditLog).values(
+    entries.map((entry) => ({
+      actor: context.actor,
+      requestId: context.requestId,
+      action: entry.action,
+      entityType: entry.entityType,
+      entityId: entry.entityId === null ? null : String(entry.entityId),
+      before: entry.before ?? null,
+      after: entry.after ?? null,
+    })),
+  );
+}
