@@ -146,3 +146,35 @@ export function expectNewestFirst(entries: AuditEntry[]): void {
   expect(ids).toEqual([...ids].sort((a, b) => b - a));
   expect(new Set(ids).size).toBe(ids.length);
 }
+
+// ---------------------------------------------------------------------------------------------
+
+export const LOG = '/api/admin/audit-log';
+
+export function ok<T>(response: LightMyRequestResponse, status: number): T {
+  expect(response.statusCode, response.body).toBe(status);
+  return response.json<T>();
+}
+
+/** What the API answers for GET `url` right now: the "before" of the next change. */
+export async function current<T>(t: TestApp, url: string): Promise<T> {
+  return ok<T>(await t.request('GET', url), 200);
+}
+
+/** Every entry about one entity, newest first. */
+export const entriesAbout = (t: TestApp, entityType: string, entityId: string | number) =>
+  auditEntries(t, { entityType, entityId: String(entityId) });
+
+/** Each sign-in from its own client address, so that no test's failures throttle another's. */
+let lastOctet = 0;
+export const clientAddress = () => `198.18.${Math.floor(++lastOctet / 250)}.${(lastOctet % 250) + 1}`;
+
+export function login(t: TestApp, body: unknown, remoteAddress = clientAddress(), requestId = newRequestId()) {
+  return t.app.inject({
+    method: 'POST',
+    url: '/api/auth/login',
+    payload: body as object,
+    remoteAddress,
+    headers: { 'x-request-id': requestId },
+  });
+}
