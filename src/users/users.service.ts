@@ -24,29 +24,11 @@ export async function getUser(db: Database, userId: string): Promise<User> {
   return user;
 }
 
-/**
- * A duplicate email (ignoring case) is the unique index's 409, through the error handler. The
- * change and its audit entry are one transaction; the slow hash is made before it.
- */
-export async function createUser(db: Database, input: CreateUser, audit: AuditContext): Promise<User> {
-  const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
-  return db.transaction(async (tx) => {
-    const user = await store.insertUser(tx, {
-      email: input.email,
-      firstName: input.first_name,
-      lastName: input.last_name,
-      role: input.role,
-      status: input.status,
-      isEmailVerified: input.is_email_verified,
-      passwordHash,
-    });
-    await recordAudit(tx, audit, { action: 'create', entityType: 'user', entityId: user.user_id, before: null, after: user });
-    return user;
-  });
-}
-
-export async function updateUser(db: Database, userId: string, input: UpdateUser, audit: AuditContext): Promise<User> {
-  const changes: Partial<UserRecord> = {
+/** API field names → columns; a field not sent stays undefined (its default, or unchanged). */
+function toRecord(input: CreateUser): UserRecord;
+function toRecord(input: UpdateUser): Partial<UserRecord>;
+function toRecord(input: CreateUser | UpdateUser): Partial<UserRecord> {
+  return {
     email: input.email,
     firstName: input.first_name,
     lastName: input.last_name,
@@ -54,6 +36,23 @@ export async function updateUser(db: Database, userId: string, input: UpdateUser
     status: input.status,
     isEmailVerified: input.is_email_verified,
   };
+}
+
+/**
+ * A duplicate email (ignoring case) is the unique index's 409, through the error handler. The
+ * change and its audit entry are one transaction; the slow hash is made before it.
+ */
+export async function createUser(db: Database, input: CreateUser, audit: AuditContext): Promise<User> {
+  const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
+  return db.transaction(async (tx) => {
+    const user = await store.insertUser(tx, { ...toRecord(input), passwordHash });
+    await recordAudit(tx, audit, { action: 'create', entityType: 'user', entityId: user.user_id, before: null, after: user });
+    return user;
+  });
+}
+
+export async function updateUser(db: Database, userId: string, input: UpdateUser, audit: AuditContext): Promise<User> {
+  const changes = toRecord(input);
   if (input.password !== undefined) changes.passwordHash = input.password === null ? null : await hashPassword(input.password);
   return db.transaction(async (tx) => {
     const before = await store.findUser(tx, userId, { lock: true });
