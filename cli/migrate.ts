@@ -7,9 +7,14 @@ import { openDatabase } from '../src/platform/db.ts';
 try {
   loadDotEnv();
   const config = loadConfig();
+  if (config.databasePooler === 'transaction') {
+    throw new ConfigError(
+      'migrations take a session lock, which a transaction pooler does not keep: run npm run migrate with DATABASE_URL of PostgreSQL itself and without DATABASE_POOLER',
+    );
+  }
   const release = config.database.kind === 'embedded' ? lockDataDir(config.dataDir) : () => {};
   try {
-    const database = await openDatabase(config.database, { poolSize: 1 });
+    const database = await openDatabase(config.database, { poolSize: 1, statementTimeoutMs: config.statementTimeoutMs });
     await database.migrate();
     await database.close();
     process.stdout.write(`migrations applied (${config.database.kind})\n`);

@@ -6,6 +6,7 @@ import { adminGuard, createTokenVerifier } from './platform/auth.ts';
 import { loadCursors } from './platform/cursors.ts';
 import type { DatabaseHandle } from './platform/db.ts';
 import { loggerOptions, registerObservability, RequestLogController, requestId } from './platform/observability.ts';
+import { registerIdempotency } from './platform/idempotency.ts';
 import { registerOpenApi } from './platform/openapi.ts';
 import { answerClientError, createErrorHandler, createNotFoundHandler, handleFrameworkError } from './platform/problems.ts';
 import { ROUTER_OPTIONS, trackAllowedMethods } from './platform/routing.ts';
@@ -79,6 +80,8 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
 
   installJsonParser(app);
 
+  // Adds the Idempotency-Key header to the POST routes' schemas, so it runs before the document's hook.
+  registerIdempotency(app, database.db);
   // The document sees only the routes registered after it, so it comes first.
   await registerOpenApi(app, [Vehicle, Technician, Assignment, User, Project, ProjectAssignment, AuditEntry]);
   registerObservability(app, () => database.ping());

@@ -7,6 +7,13 @@ export interface Config {
   port: number;
   host: string;
   database: DatabaseTarget;
+  /**
+   * `transaction` when a transaction pooler (PgBouncer) stands between allot and PostgreSQL: no
+   * session setting reaches the server then, and migrations must have run beforehand.
+   */
+  databasePooler: 'none' | 'transaction';
+  /** The longest any database statement may run, lock waits included, in milliseconds. */
+  statementTimeoutMs: number;
   dataDir: string;
   /** HS256 key; undefined when only an identity provider's tokens are accepted. */
   jwtSecret: string | undefined;
@@ -35,6 +42,15 @@ export function parseDuration(value: string, name: string): number {
   }
   const unit = (match[2] ?? 's') as keyof typeof UNIT_SECONDS;
   return Number(match[1]) * UNIT_SECONDS[unit];
+}
+
+const MILLISECONDS = /^(\d+)\s*(ms|s)?$/;
+
+/** "250ms", "5s", "5" (seconds) → milliseconds. */
+export function parseMilliseconds(value: string, name: string): number {
+  const match = MILLISECONDS.exec(value.trim());
+  if (!match || Number(match[1]) === 0) throw new ConfigError(`${name} must be a positive duration such as 5s or 500ms (got "${value}")`);
+  return match[2] === 'ms' ? Number(match[1]) : Number(match[1]) * 1000;
 }
 
 function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -70,6 +86,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(optional(env, 'DATA_DIR') ?? './data');
   const database = databaseTarget(optional(env, 'DATABASE_URL'), dataDir);
 
+  const databasePooler = optional(env, 'DATABASE_POOLER') ?? 'none';
+  if (databasePooler !== 'none' && databasePooler !== 'transaction') {
+    throw new ConfigError('DATABASE_POOLER must be none or transaction (PgBouncer in transaction pooling mode)');
+  }
+  if (databasePooler === 'transaction' && database.kind !== 'postgres') {
+    throw new ConfigError('DATABASE_POOLER=transaction needs DATABASE_URL=postgres://… (the pooler)');
+  }
+
   const jwtSecret = optional(env, 'JWT_SECRET');
   if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret, 'utf8') < 32) {
     throw new ConfigError('JWT_SECRET must be at least 32 bytes long');
@@ -90,6 +114,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host: optional(env, 'HOST') ?? '127.0.0.1',
     database,
+    databasePooler,
+    statementTimeoutMs: parseMilliseconds(optional(env, 'STATEMENT_TIMEOUT') ?? '5s', 'STATEMENT_TIMEOUT'),
     dataDir,
     jwtSecret,
     jwksUrl,

@@ -1,7 +1,7 @@
 import { buildApp } from './app.ts';
 import { assertTokensCanBeTrusted, ConfigError, loadConfig, loadDotEnv } from './config.ts';
 import { DataDirInUseError, lockDataDir } from './platform/data-dir.ts';
-import { openDatabase } from './platform/db.ts';
+import { MigrationsMissingError, openDatabase } from './platform/db.ts';
 import { resolveJwtSecret } from './platform/secret.ts';
 import { bootstrapAdministrator } from './users/login/bootstrap.ts';
 
@@ -19,7 +19,10 @@ async function main() {
   const releaseDataDir = config.database.kind === 'embedded' ? lockDataDir(config.dataDir) : () => {};
   const jwtSecret = resolveJwtSecret(config);
 
-  const database = await openDatabase(config.database);
+  const database = await openDatabase(config.database, {
+    statementTimeoutMs: config.statementTimeoutMs,
+    pooler: config.databasePooler,
+  });
   await database.migrate();
 
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -53,7 +56,7 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof DataDirInUseError) fail(error.message);
+  if (error instanceof ConfigError || error instanceof DataDirInUseError || error instanceof MigrationsMissingError) fail(error.message);
   process.stderr.write(`allot: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -9,6 +9,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -235,5 +236,34 @@ export const auditLog = pgTable(
     index('audit_log_entity_idx').on(t.entityType, t.entityId, t.id.desc()),
     index('audit_log_actor_idx').on(t.actor, t.id.desc()),
     index('audit_log_action_idx').on(t.action, t.id.desc()),
+    // Whether a request made its change: how an idempotency key left behind by a crash is resolved.
+    index('audit_log_request_idx').on(t.requestId),
   ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Idempotency keys
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The first response to each (caller, Idempotency-Key), kept 24 hours so that a retry gets it
+ * again. A row with a null status is a request still running: `locked_until` bounds how long the
+ * others wait for it before they may take the key over (when the server running it died first).
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    subject: text('subject').notNull(),
+    key: text('key').notNull(),
+    /** A hash of method, path and body: the same key with another request is refused. */
+    fingerprint: text('fingerprint').notNull(),
+    /** The X-Request-Id of the request that holds or held the key. */
+    requestId: text('request_id').notNull(),
+    lockedUntil: timestamptz('locked_until').notNull(),
+    status: integer('status'),
+    headers: jsonb('headers').$type<Record<string, string>>(),
+    body: text('body'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.subject, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -39,17 +40,40 @@ const MIGRATIONS_FOLDER = path.resolve(path.dirname(fileURLToPath(import.meta.ur
 // Any fixed number works; it only has to be the same for every replica of allot.
 const MIGRATION_LOCK_KEY = 7_413_301;
 
-export async function openDatabase(target: DatabaseTarget, options: { poolSize?: number } = {}): Promise<DatabaseHandle> {
-  if (target.kind === 'postgres') return openPostgres(target.url, options.poolSize ?? 10);
+export interface DatabaseOptions {
+  poolSize?: number;
+  /** The longest a statement may run, lock waits included; default 5 s. */
+  statementTimeoutMs?: number;
+  /** `transaction`: a transaction pooler is in between, which keeps no session settings. */
+  pooler?: 'none' | 'transaction';
+}
+
+export async function openDatabase(target: DatabaseTarget, options: DatabaseOptions = {}): Promise<DatabaseHandle> {
+  if (target.kind === 'postgres') return openPostgres(target.url, options);
   const dataDir = target.kind === 'embedded' ? path.join(target.dataDir, 'pgdata') : undefined;
   return openPglite(dataDir);
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<DatabaseHandle> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+/** pg's error when no pooled connection frees up within connectionTimeoutMillis. */
+export function isPoolExhausted(error: unknown): boolean {
+  return error instanceof Error && error.message === 'timeout exceeded when trying to connect';
+}
+
+async function openPostgres(url: string, options: DatabaseOptions): Promise<DatabaseHandle> {
+  const { poolSize = 10, statementTimeoutMs = 5000, pooler = 'none' } = options;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // Bounded waiting: a request waits for a pooled connection no longer than for a statement.
+    connectionTimeoutMillis: statementTimeoutMs,
+    // On a direct connection, the session's statement_timeout bounds every statement. A
+    // transaction pooler refuses that startup parameter and would not keep it anyway.
+    ...(pooler === 'none' ? { statement_timeout: statementTimeoutMs } : {}),
+  });
   // An idle client whose server went away must not crash the process; the next query reports it.
   pool.on('error', () => {});
   const db = drizzlePostgres(pool, { schema }) as unknown as Database;
+  boundEveryTransaction(db, statementTimeoutMs);
   return {
     db,
     kind: 'postgres',
@@ -57,6 +81,10 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
       await pool.query('select 1');
     },
     migrate: async () => {
+      if (pooler === 'transaction') {
+        await assertMigrated(db);
+        return;
+      }
       // A session lock on one dedicated connection (never through a transaction pooler):
       // replicas starting together apply the migrations once, the others wait and find them done.
       const client = await pool.connect();
@@ -74,6 +102,45 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
     close: () => pool.end(),
   };
 }
+
+/**
+ * Every transaction starts by setting its own statement timeout (SET LOCAL), so that its lock
+ * waits and statements are bounded whatever the connection's session settings are: through a
+ * transaction pooler, the transaction is the only state the server keeps for allot. Done here,
+ * once, so that no service can open an unbounded transaction.
+ */
+function boundEveryTransaction(db: Database, timeoutMs: number): void {
+  const transaction = db.transaction.bind(db);
+  db.transaction = (work, config) =>
+    transaction(async (tx) => {
+      await tx.execute(sql`select set_config('statement_timeout', ${String(timeoutMs)}, true)`);
+      return work(tx);
+    }, config);
+}
+
+/**
+ * Behind a transaction pooler the server does not migrate (the migration lock is a session lock,
+ * which a pooler does not keep): it checks that `npm run migrate`, run over a direct connection,
+ * applied every migration it was built with, and refuses to start otherwise.
+ */
+async function assertMigrated(db: Database): Promise<void> {
+  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as { entries: { when: number }[] };
+  const newest = Math.max(...journal.entries.map((entry) => entry.when));
+  let applied = 0;
+  try {
+    const [row] = await queryRows<{ newest: string | null }>(db, sql`select max(created_at) as newest from drizzle.__drizzle_migrations`);
+    applied = Number(row?.newest ?? 0);
+  } catch {
+    // No migrations table: nothing was applied.
+  }
+  if (applied < newest) {
+    throw new MigrationsMissingError(
+      'the database lacks migrations this server needs: run `npm run migrate` with DATABASE_URL pointing at PostgreSQL directly (not through the pooler), then start the server',
+    );
+  }
+}
+
+export class MigrationsMissingError extends Error {}
 
 async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
   const client = await PGlite.create(dataDir ?? 'memory://');

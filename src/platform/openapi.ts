@@ -18,18 +18,20 @@ const SHARED = {
   413: 'The body is larger than 1 MiB',
   414: 'A path segment is longer than the server takes',
   500: 'An internal error; the body gives the request id',
+  503: 'Not available now (the database did not answer in time, or the server is shutting down); retry after Retry-After',
 };
 
 const DESCRIPTIONS: Record<number, string> = {
   ...SHARED,
   404: 'Not found',
   409: 'Conflict with the current state',
+  422: 'The Idempotency-Key was used before with another request',
   429: 'Too many failed attempts',
   503: 'Not available now, or not on this server',
 };
 
 /** The error responses a route declares itself: `errors(404, 409)` in its schema's `response`. */
-export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 429 | 503)[]) {
+export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 422 | 429 | 503)[]) {
   const responses: Record<number, ReturnType<typeof problemResponse>> = {};
   for (const status of statuses) responses[status] = problemResponse(DESCRIPTIONS[status] ?? 'Error');
   return responses;
@@ -93,7 +95,7 @@ function addSharedResponses(route: RouteOptions): void {
   const add = (status: keyof typeof SHARED) => {
     response[status] ??= problemResponse(SHARED[status]);
   };
-  if (schema.body || schema.querystring || schema.params) add(400);
+  if (schema.body || schema.querystring || schema.params || schema.headers) add(400);
   if (schema.body) add(413);
   if (schema.params) add(414);
   if ([route.preValidation].flat().includes(bodyDefaultsToEmpty)) schema[OPTIONAL_BODY] = true;
@@ -105,6 +107,7 @@ function addSharedResponses(route: RouteOptions): void {
     schema.security ??= [];
   }
   add(500);
+  if (route.url.startsWith('/api/')) add(503);
 }
 
 /**

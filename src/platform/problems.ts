@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { isPoolExhausted } from './db.ts';
 
 /**
  * Every error allot answers with, as RFC 9457 problem+json. Services throw these; the one error
@@ -42,6 +43,10 @@ export const problems = {
 
   // Service
   notReady: () => new Problem(503, 'not-ready', 'the database does not answer'),
+  databaseBusy: () =>
+    new Problem(503, 'database-busy', 'the database did not finish in time; nothing was changed, send the request again', {
+      'retry-after': '1',
+    }),
   shuttingDown: () => new Problem(503, 'shutting-down', 'the server is shutting down; send the request again', { connection: 'close' }),
 
   // Routing
@@ -125,6 +130,9 @@ export function problemFromDatabase(error: unknown, constraints: ConstraintProbl
     case '22021': // character_not_in_repertoire: JSON allows "\u0000" in a string, PostgreSQL text does not
     case '22P05': // untranslatable_character
       return problems.invalidText();
+    case '57014': // query_canceled: the statement timeout
+    case '55P03': // lock_not_available
+      return problems.databaseBusy();
     case '40001': // serialization_failure
     case '40P01': // deadlock_detected
       return problems.concurrentChange();
@@ -231,6 +239,7 @@ export function createErrorHandler(constraints: ConstraintProblems) {
     }
     const framework = error.code ? FRAMEWORK_PROBLEMS[error.code] : undefined;
     if (framework) return sendProblem(reply, framework());
+    if (isPoolExhausted(error)) return sendProblem(reply, problems.databaseBusy());
     const fromDatabase = problemFromDatabase(error, constraints);
     if (fromDatabase) return sendProblem(reply, fromDatabase);
     const status = error.statusCode ?? 500;

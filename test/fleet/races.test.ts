@@ -1,62 +1,36 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/platform/db.ts';
-import { adminToken, onPostgres, testApp, unique } from '../support/app.ts';
-import type { TestApp } from '../support/app.ts';
-import { checkedFetch } from '../support/contract.ts';
+import { adminToken, onPostgres, unique } from '../support/app.ts';
 import { createTechnician, createVehicle } from '../support/fleet.ts';
 import type { Assignment } from '../support/fleet.ts';
-import { expectProblem, readResponse } from '../support/problems.ts';
-import type { ResponseLike } from '../support/problems.ts';
+import { expectProblem } from '../support/problems.ts';
+import { expectAuditedExactly, race, REPLICAS, startReplicas, tally } from '../support/replicas.ts';
+import type { Outcome, RaceRequest, Replicas } from '../support/replicas.ts';
 
-/**
- * Races over real sockets, so that requests truly interleave. On PostgreSQL they are spread over
- * two app instances, each with its own connection pool — two replicas of the server on one
- * database. PGlite belongs to one process, so there the same races run within one instance.
- */
 const CONCURRENCY = 20;
 
-let instances: TestApp[] = [];
-let origins: string[] = [];
+let replicas: Replicas;
 let token: string;
 
 beforeAll(async () => {
-  instances = onPostgres ? [await testApp(), await testApp()] : [await testApp()];
-  origins = await Promise.all(instances.map((instance) => instance.app.listen({ port: 0, host: '127.0.0.1' })));
+  replicas = await startReplicas();
   token = await adminToken(`racer-${unique()}`);
 });
-afterAll(async () => {
-  for (const instance of instances) await instance.close();
+afterAll(() => replicas.close());
+
+const t = () => replicas.instances[0]!;
+// Every answer of the test's races; after the test, audit completeness is counted over them.
+let raced: Outcome[] = [];
+async function raceAll(count: number, request: (i: number) => RaceRequest): Promise<Outcome[]> {
+  const outcomes = await race(replicas, token, count, request);
+  raced.push(...outcomes);
+  return outcomes;
+}
+afterEach(async () => {
+  await expectAuditedExactly(replicas, raced);
+  raced = [];
 });
-
-const t = () => instances[0]!;
-
-interface Outcome extends ResponseLike {
-  status: number;
-  instance: number;
-}
-
-/** Sends the i-th request to instance i mod n, all at once, and waits for every answer. */
-function race(count: number, request: (i: number) => { method: string; path: string; body?: unknown }): Promise<Outcome[]> {
-  return Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const { method, path, body } = request(i);
-      const instance = i % origins.length;
-      const response = await checkedFetch(instances[instance]!.contract, `${origins[instance]}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return { ...(await readResponse(response)), status: response.status, instance };
-    }),
-  );
-}
-
-function tally(outcomes: Outcome[]): Record<number, number> {
-  const counts: Record<number, number> = {};
-  for (const { status } of outcomes) counts[status] = (counts[status] ?? 0) + 1;
-  return counts;
-}
 
 async function activeCount(column: 'vehicle_id' | 'technician_id', id: number): Promise<number> {
   const [row] = await queryRows<{ n: number }>(
@@ -66,11 +40,11 @@ async function activeCount(column: 'vehicle_id' | 'technician_id', id: number): 
   return row!.n;
 }
 
-describe(`races (${onPostgres ? 'two instances on one PostgreSQL' : 'one instance on PGlite'})`, () => {
+describe(`races (${REPLICAS} replicas on one ${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
   it(`of ${CONCURRENCY} concurrent assignments of one vehicle exactly one is 201, the rest 409 vehicle-busy`, async () => {
     const vehicle = await createVehicle(t());
     const technicians = await Promise.all(Array.from({ length: CONCURRENCY }, () => createTechnician(t())));
-    const outcomes = await race(CONCURRENCY, (i) => ({
+    const outcomes = await raceAll(CONCURRENCY, (i) => ({
       method: 'POST',
       path: '/api/admin/assignments',
       body: { vehicleId: vehicle.id, technicianId: technicians[i]!.id },
@@ -82,7 +56,7 @@ describe(`races (${onPostgres ? 'two instances on one PostgreSQL' : 'one instanc
     }
     expect(await activeCount('vehicle_id', vehicle.id)).toBe(1);
     // Every instance (replica) answered some of the contested requests.
-    expect(new Set(outcomes.filter((o) => o.status === 409).map((o) => o.instance)).size).toBe(onPostgres ? 2 : 1);
+    expect(new Set(outcomes.filter((o) => o.status === 409).map((o) => o.instance)).size).toBe(REPLICAS);
     const winner = JSON.parse(outcomes.find((o) => o.status === 201)!.body) as { assignment: Assignment };
     const busy = await t().request('GET', '/api/admin/technicians?available=false');
     const busyIds = busy.json<{ technicians: { id: number }[] }>().technicians.map((x) => x.id);
@@ -92,7 +66,7 @@ describe(`races (${onPostgres ? 'two instances on one PostgreSQL' : 'one instanc
   it(`of ${CONCURRENCY} concurrent assignments of one technician exactly one is 201, the rest 409 technician-busy`, async () => {
     const technician = await createTechnician(t());
     const vehicles = await Promise.all(Array.from({ length: CONCURRENCY }, () => createVehicle(t())));
-    const outcomes = await race(CONCURRENCY, (i) => ({
+    const outcomes = await raceAll(CONCURRENCY, (i) => ({
       method: 'POST',
       path: '/api/admin/assignments',
       body: { vehicleId: vehicles[i]!.id, technicianId: technician.id },
@@ -109,7 +83,7 @@ describe(`races (${onPostgres ? 'two instances on one PostgreSQL' : 'one instanc
     const [vehicle, technician] = await Promise.all([createVehicle(t()), createTechnician(t())]);
     const created = await t().request('POST', '/api/admin/assignments', { vehicleId: vehicle.id, technicianId: technician.id });
     const { assignment } = created.json<{ assignment: Assignment }>();
-    const outcomes = await race(CONCURRENCY, () => ({ method: 'PATCH', path: `/api/admin/assignments/${assignment.id}/return` }));
+    const outcomes = await raceAll(CONCURRENCY, () => ({ method: 'PATCH', path: `/api/admin/assignments/${assignment.id}/return` }));
 
     expect(tally(outcomes)).toEqual({ 200: 1, 409: CONCURRENCY - 1 });
     for (const loser of outcomes.filter((o) => o.status === 409)) expectProblem(loser, 409, 'assignment-returned');
@@ -124,7 +98,7 @@ describe(`races (${onPostgres ? 'two instances on one PostgreSQL' : 'one instanc
     const vehicles = await Promise.all(Array.from({ length: 4 }, () => createVehicle(t())));
     const technicians = await Promise.all(Array.from({ length: 5 }, () => createTechnician(t())));
     const pairs = vehicles.flatMap((v) => technicians.map((c) => ({ vehicleId: v.id, technicianId: c.id })));
-    const outcomes = await race(pairs.length, (i) => ({ method: 'POST', path: '/api/admin/assignments', body: pairs[i] }));
+    const outcomes = await raceAll(pairs.length, (i) => ({ method: 'POST', path: '/api/admin/assignments', body: pairs[i] }));
 
     const counts = tally(outcomes);
     expect((counts[201] ?? 0) + (counts[409] ?? 0)).toBe(pairs.length);
@@ -142,7 +116,7 @@ describe(`races (${onPostgres ? 'two instances on one PostgreSQL' : 'one instanc
   it('concurrent deletes and assignments of one vehicle: either it is deleted and nobody got it, or it is assigned and stays', async () => {
     const vehicle = await createVehicle(t());
     const technicians = await Promise.all(Array.from({ length: 10 }, () => createTechnician(t())));
-    const outcomes = await race(12, (i) =>
+    const outcomes = await raceAll(12, (i) =>
       i % 6 === 5
         ? { method: 'DELETE', path: `/api/admin/vehicles/${vehicle.id}` }
         : {
@@ -180,7 +154,7 @@ describe(`races (${onPostgres ? 'two instances on one PostgreSQL' : 'one instanc
 
   it(`of ${CONCURRENCY} concurrent creates of vehicles with one plate exactly one is 201, the rest 409 plate-number-taken`, async () => {
     const plateNumber = `RACE-${unique()}`;
-    const outcomes = await race(CONCURRENCY, (i) => ({
+    const outcomes = await raceAll(CONCURRENCY, (i) => ({
       method: 'POST',
       path: '/api/admin/vehicles',
       body: { plateNumber: i % 2 ? plateNumber : plateNumber.toLowerCase() },

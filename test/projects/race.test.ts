@@ -1,39 +1,41 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { adminToken, onPostgres, testApp } from '../support/app.ts';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { adminToken } from '../support/app.ts';
 import type { TestApp } from '../support/app.ts';
-import { checkedFetch } from '../support/contract.ts';
-import { expectProblem, readResponse } from '../support/problems.ts';
+import { expectProblem } from '../support/problems.ts';
 import type { ResponseLike } from '../support/problems.ts';
+import { expectAuditedExactly, send, startReplicas } from '../support/replicas.ts';
+import type { Outcome, Replicas } from '../support/replicas.ts';
 import { ownedProject } from '../support/projects.ts';
 import type { AssignmentBody } from '../support/projects.ts';
 import { createUser, organization } from '../support/users.ts';
 
-// Two replicas behind real sockets. On PostgreSQL each has its own pool, so the requests race
-// inside the server; PGlite is one connection per process, so there both share one database.
+let replicas: Replicas;
 let a: TestApp;
-let b: TestApp;
-let urls: string[];
 let token: string;
 
 beforeAll(async () => {
-  a = await testApp();
-  b = onPostgres ? await testApp() : await testApp({ database: a.database });
-  urls = [await a.app.listen({ port: 0, host: '127.0.0.1' }), await b.app.listen({ port: 0, host: '127.0.0.1' })];
+  replicas = await startReplicas();
+  a = replicas.instances[0]!;
   token = await adminToken();
 });
-afterAll(async () => {
-  await b.close();
-  await a.close();
+afterAll(() => replicas.close());
+
+// Every answer of the test; after it, audit completeness is counted over them (a bulk answer
+// made one entry per assignment in its body).
+let sent: Outcome[] = [];
+afterEach(async () => {
+  await expectAuditedExactly(replicas, sent, (outcome) => {
+    const body = JSON.parse(outcome.body) as unknown;
+    return Array.isArray(body) ? body.length : 1;
+  });
+  sent = [];
 });
 
-/** Sends the request to replica i % 2, over HTTP. */
-async function post(i: number, path: string, body: unknown): Promise<ResponseLike> {
-  const response = await checkedFetch(a.contract, `${urls[i % 2]}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return readResponse(response);
+/** Sends the request to replica i mod n, over HTTP. */
+async function post(i: number, path: string, body: unknown): Promise<Outcome> {
+  const outcome = await send(replicas, token, i, { method: 'POST', path, body });
+  sent.push(outcome);
+  return outcome;
 }
 
 function tally(outcomes: ResponseLike[]) {
@@ -48,7 +50,7 @@ async function assignmentsOf(projectId: string): Promise<AssignmentBody[]> {
   return (await a.request('GET', `/api/v1/assignments/project/${projectId}`)).json();
 }
 
-it('of 24 Devs of one organization assigned at once to one project, across two replicas, exactly one is 201 and the rest 409 project-limit-reached', async () => {
+it('of 24 Devs of one organization assigned at once to one project, across the replicas, exactly one is 201 and the rest 409 project-limit-reached', async () => {
   const domain = organization();
   const project = await ownedProject(a, domain);
   const devs = await Promise.all(Array.from({ length: 24 }, () => createUser(a, { role: ['Dev'], domain })));
@@ -65,7 +67,7 @@ it('of 24 Devs of one organization assigned at once to one project, across two r
   expect(stored.map((x) => x.assignment_id)).toEqual([created[0]!.assignment_id]);
 });
 
-it('of 24 Employees assigned at once to one project, across two replicas, exactly one is 201 and the rest 409 project-limit-reached', async () => {
+it('of 24 Employees assigned at once to one project, across the replicas, exactly one is 201 and the rest 409 project-limit-reached', async () => {
   const project = await ownedProject(a, organization());
   const employees = await Promise.all(Array.from({ length: 24 }, () => createUser(a, { role: ['Employee'] })));
 
@@ -121,15 +123,11 @@ it('12 Devs bulk-assigning the same 6 projects in different orders at once: ever
     devs.map((dev, i) => {
       // Each Dev lists the projects in another rotation, reversed for every other one.
       const rotated = [...ids.slice(i % ids.length), ...ids.slice(0, i % ids.length)];
-      return checkedFetch(a.contract, `${urls[i % 2]}/api/v1/assignments/bulk?user_id=${dev.user_id}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(i % 2 ? rotated.reverse() : rotated),
-      });
+      return post(i, `/api/v1/assignments/bulk?user_id=${dev.user_id}`, i % 2 ? rotated.reverse() : rotated);
     }),
   );
   expect(outcomes.map((o) => o.status)).toEqual(devs.map(() => 200));
-  const created = (await Promise.all(outcomes.map((o) => o.json() as Promise<AssignmentBody[]>))).flat();
+  const created = outcomes.flatMap((o) => JSON.parse(o.body) as AssignmentBody[]);
   expect(created.map((x) => x.project_id).sort()).toEqual([...ids].sort());
   for (const project of projects) expect(await assignmentsOf(project.project_id)).toHaveLength(1);
 });

@@ -17,6 +17,7 @@ export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-000';
 export function testConfig(overrides: Partial<Config> = {}): Config {
   const base = loadConfig({
     DATABASE_URL: onPostgres ? process.env.DATABASE_URL : 'memory://',
+    DATABASE_POOLER: onPostgres && process.env.DIRECT_DATABASE_URL ? 'transaction' : 'none',
     JWT_SECRET: TEST_SECRET,
     LOG_LEVEL: 'silent',
   });
@@ -25,11 +26,20 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 
 /**
  * A migrated database for one test file: a fresh in-memory PGlite, or the PostgreSQL server of
- * DATABASE_URL, shared by every file (tests make their own data with unique names).
+ * DATABASE_URL, shared by every file (tests make their own data with unique names). When
+ * DIRECT_DATABASE_URL is set too, DATABASE_URL is a transaction pooler (PgBouncer): the
+ * migrations run over the direct connection first, as in production.
  */
-export async function testDatabase(): Promise<DatabaseHandle> {
+export async function testDatabase(overrides: Partial<Config> = {}): Promise<DatabaseHandle> {
   if (onPostgres && !process.env.DATABASE_URL) throw new Error('TEST_DB=postgres needs DATABASE_URL');
-  const database = await openDatabase(testConfig().database);
+  const direct = process.env.DIRECT_DATABASE_URL;
+  if (onPostgres && direct) {
+    const migrator = await openDatabase({ kind: 'postgres', url: direct }, { poolSize: 1 });
+    await migrator.migrate();
+    await migrator.close();
+  }
+  const config = testConfig(overrides);
+  const database = await openDatabase(config.database, { statementTimeoutMs: config.statementTimeoutMs, pooler: config.databasePooler });
   await database.migrate();
   return database;
 }
@@ -68,7 +78,7 @@ export interface TestAppOptions {
 /** The one way a test gets an app: on its own database connection(s), every response checked against the document. */
 export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
   const ownsDatabase = !options.database;
-  const database = options.database ?? (await testDatabase());
+  const database = options.database ?? (await testDatabase(options.config));
   const config = testConfig(options.config);
   const jwtSecret = 'jwtSecret' in options ? options.jwtSecret : config.jwtSecret;
   const app = await buildApp({ config, database, jwtSecret, logger: options.logger ?? false });
