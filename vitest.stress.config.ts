@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// `npm run test:stress`: the long suites, on PostgreSQL only (DATABASE_URL is required), and the
-// race suites once more through PgBouncer in transaction pooling mode when PGBOUNCER_URL is set
-// (`.ci/run` starts one). Each file says what it proves; the thresholds are in the files.
+// `npm run test:stress`: the long suites (crash, hostile input at full size) on PostgreSQL
+// (DATABASE_URL is required), and the whole suite once more through PgBouncer in transaction
+// pooling mode when PGBOUNCER_URL points at one in front of the same database (`.ci/run` starts it).
 const shared = { testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false };
 // Through the pooler: the whole suite, but the files that start server processes of their own and
 // the migrations' (migrations run over a direct connection, never through a transaction pooler).
@@ -10,6 +10,10 @@ const throughPooler = {
   include: ['test/**/*.test.ts'],
   exclude: ['test/server/**', 'test/stress/**', 'test/hostile/**', 'test/platform/migrations.test.ts'],
 };
+
+if (!process.env.DATABASE_URL) throw new Error('npm run test:stress needs DATABASE_URL=postgres://… (a database it may fill)');
+// In CI the pooler run is part of the proof: without PgBouncer the run fails instead of skipping it.
+if (process.env.CI === 'true' && !process.env.PGBOUNCER_URL) throw new Error('CI runs the suite through PgBouncer: set PGBOUNCER_URL');
 
 export default defineConfig({
   test: {

@@ -32,7 +32,7 @@ beforeAll(async () => {
       });
       app.post('/api/v1/test-echo', async (request) => {
         echoCalls++;
-        return { call: echoCalls, body: request.body as unknown };
+        return { call: echoCalls, body: request.body };
       });
       app.post('/api/v1/test-slow', async () => {
         await new Promise<void>((resolve) => (releaseSlow = resolve));
@@ -277,7 +277,10 @@ describe('after 24 hours', () => {
 
     await t.database.db.execute(sql`update idempotency_keys set created_at = now() - interval '25 hours' where key = ${key}`);
     expect(await purgeExpiredKeys(t.database.db)).toBeGreaterThanOrEqual(1);
-    const left = await queryRows<{ count: number }>(t.database.db, sql`select count(*)::int as count from idempotency_keys where key = ${key}`);
+    const left = await queryRows<{ count: number }>(
+      t.database.db,
+      sql`select count(*)::int as count from idempotency_keys where key = ${key}`,
+    );
     expect(left[0]!.count).toBe(0);
   });
 });

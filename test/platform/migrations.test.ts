@@ -26,7 +26,7 @@ it.runIf(onPostgres)(
         await check.end();
         const journal = (await import('../../migrations/meta/_journal.json', { with: { type: 'json' } })).default;
         expect(applied.rows[0].n).toBe(journal.entries.length);
-        expect(tables.rows[0].n).toBe(8);
+        expect(tables.rows[0].n).toBe(9);
       } finally {
         await Promise.all(replicas.map((replica) => replica.close()));
       }

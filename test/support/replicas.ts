@@ -52,7 +52,12 @@ export interface Outcome extends ResponseLike {
 }
 
 /** Sends one request to replica i mod n, over its socket; the answer is checked against the document. */
-export async function send(replicas: Replicas, token: string, i: number, { method, path, body, headers = {} }: RaceRequest): Promise<Outcome> {
+export async function send(
+  replicas: Replicas,
+  token: string,
+  i: number,
+  { method, path, body, headers = {} }: RaceRequest,
+): Promise<Outcome> {
   const instance = i % replicas.origins.length;
   const response = await checkedFetch(replicas.instances[instance]!.contract, `${replicas.origins[instance]}${path}`, {
     method,
