@@ -34,6 +34,9 @@ export interface TokenVerifier {
   verify(token: string): Promise<Principal>;
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
 /**
  * Which key checks a token is decided by its algorithm, and each key accepts only its own
  * algorithms: the secret only HS256, the identity provider's keys only the asymmetric ones. So a
@@ -66,6 +69,10 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
           throw problems.unauthorized(`tokens signed with ${alg ?? 'no algorithm'} are not accepted here`);
         }
         if (typeof payload.sub !== 'string' || payload.sub === '') throw problems.unauthorized('the token has no subject');
+        // The subject becomes the audit log's actor and a log field: bounded, and one printable line.
+        if (payload.sub.length > 255 || CONTROL_CHARACTERS.test(payload.sub)) {
+          throw problems.unauthorized("the token's subject is longer than 255 characters or holds control characters");
+        }
         const roles = rolesOf(payload);
         return { sub: payload.sub, roles, isAdmin: roles.some((role) => role.toLowerCase() === 'admin') };
       } catch (error) {

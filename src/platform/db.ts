@@ -70,8 +70,11 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     // transaction pooler refuses that startup parameter and would not keep it anyway.
     ...(pooler === 'none' ? { statement_timeout: statementTimeoutMs } : {}),
   });
-  // An idle client whose server went away must not crash the process; the next query reports it.
+  // A connection whose server went away must not crash the process; the query using it, or the
+  // next, reports it. The pool listens only while a connection is idle: while one is lent out (a
+  // transaction between two statements), its own listener is the only one.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzlePostgres(pool, { schema }) as unknown as Database;
   boundEveryTransaction(db, statementTimeoutMs);
   return {

@@ -153,6 +153,7 @@ describe('GET /openapi.json', () => {
       '413',
       '414',
       '500',
+      '503',
     ]);
     expect(statuses('/api/auth/login', 'post')).toEqual(expect.arrayContaining(['200', '400', '401', '429']));
   });
