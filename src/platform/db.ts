@@ -59,6 +59,23 @@ export function isPoolExhausted(error: unknown): boolean {
   return error instanceof Error && error.message === 'timeout exceeded when trying to connect';
 }
 
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNREACHABLE_MESSAGES = ['Connection terminated', 'is not queryable', 'Client was closed'];
+
+/**
+ * The database went away or cannot be reached (down, restarting, shutting down, network): the
+ * request did not happen as far as the client can tell, and another try may work. Drizzle wraps
+ * the driver's error, so the chain of causes is searched.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || code.startsWith('08') || /^57P0[1-3]$/.test(code))) return true;
+    if (UNREACHABLE_MESSAGES.some((message) => e instanceof Error && e.message.includes(message))) return true;
+  }
+  return false;
+}
+
 async function openPostgres(url: string, options: DatabaseOptions): Promise<DatabaseHandle> {
   const { poolSize = 10, statementTimeoutMs = 5000, pooler = 'none' } = options;
   const pool = new pg.Pool({

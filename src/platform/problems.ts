@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { isPoolExhausted } from './db.ts';
+import { isDatabaseUnreachable, isPoolExhausted } from './db.ts';
 
 /**
  * Every error allot answers with, as RFC 9457 problem+json. Services throw these; the one error
@@ -43,6 +43,8 @@ export const problems = {
 
   // Service
   notReady: () => new Problem(503, 'not-ready', 'the database does not answer'),
+  databaseUnavailable: () =>
+    new Problem(503, 'database-unavailable', 'the database cannot be reached now; send the request again', { 'retry-after': '1' }),
   databaseBusy: () =>
     new Problem(503, 'database-busy', 'the database did not finish in time; nothing was changed, send the request again', {
       'retry-after': '1',
@@ -240,6 +242,10 @@ export function createErrorHandler(constraints: ConstraintProblems) {
     const framework = error.code ? FRAMEWORK_PROBLEMS[error.code] : undefined;
     if (framework) return sendProblem(reply, framework());
     if (isPoolExhausted(error)) return sendProblem(reply, problems.databaseBusy());
+    if (isDatabaseUnreachable(error)) {
+      request.log.error({ err: error }, 'the database cannot be reached');
+      return sendProblem(reply, problems.databaseUnavailable());
+    }
     const fromDatabase = problemFromDatabase(error, constraints);
     if (fromDatabase) return sendProblem(reply, fromDatabase);
     const status = error.statusCode ?? 500;

@@ -898,6 +898,8 @@ describe.skipIf(skipReason !== undefined)(
         checkedAcknowledged = report.acknowledged;
 
         expect(load.unexpected, 'answers no request should get before the crash').toEqual([]);
+        // A database that went away is a retryable 503, never an internal error.
+        expect(load.exchanges.filter((exchange) => exchange.httpStatus === 500).length, 'answers 500').toBe(0);
         expect(summary(report.problems), `${report.acknowledged} acknowledged changes checked after ${crashesSurvived} crashes`).toEqual(
           [],
         );
