@@ -165,3 +165,16 @@ describe(`races (${REPLICAS} replicas on one ${onPostgres ? 'PostgreSQL' : 'PGli
     expect(listed.vehicles.filter((v) => v.plateNumber.toLowerCase() === plateNumber.toLowerCase())).toHaveLength(1);
   });
 });
+
+describe(`technicians' emails (${REPLICAS} replicas)`, () => {
+  it(`of ${CONCURRENCY} concurrent creates of technicians with one email (in any case) exactly one is 201, the rest 409 technician-email-taken`, async () => {
+    const address = `race-${unique()}@example.com`;
+    const outcomes = await raceAll(CONCURRENCY, (i) => ({
+      method: 'POST',
+      path: '/api/admin/technicians',
+      body: { name: `Racer ${i}`, email: i % 2 ? address : address.toUpperCase() },
+    }));
+    expect(tally(outcomes)).toEqual({ 201: 1, 409: CONCURRENCY - 1 });
+    for (const loser of outcomes.filter((o) => o.status === 409)) expectProblem(loser, 409, 'technician-email-taken');
+  });
+});

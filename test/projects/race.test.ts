@@ -7,7 +7,7 @@ import { expectAuditedExactly, send, startReplicas } from '../support/replicas.t
 import type { Outcome, Replicas } from '../support/replicas.ts';
 import { ownedProject } from '../support/projects.ts';
 import type { AssignmentBody } from '../support/projects.ts';
-import { createUser, organization } from '../support/users.ts';
+import { createUser, organization, userEmail } from '../support/users.ts';
 
 let replicas: Replicas;
 let a: TestApp;
@@ -130,4 +130,22 @@ it('12 Devs bulk-assigning the same 6 projects in different orders at once: ever
   const created = outcomes.flatMap((o) => JSON.parse(o.body) as AssignmentBody[]);
   expect(created.map((x) => x.project_id).sort()).toEqual([...ids].sort());
   for (const project of projects) expect(await assignmentsOf(project.project_id)).toHaveLength(1);
+});
+
+it('20 concurrent creates of users with one email (in any case): one 201, the rest 409 user-email-taken', async () => {
+  const address = userEmail();
+  const outcomes = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      post(i, '/api/v1/users', {
+        email: i % 2 ? address : address.toUpperCase(),
+        first_name: 'Race',
+        last_name: `R${i}`,
+        role: ['Employee'],
+      }),
+    ),
+  );
+  expect(outcomes.filter((o) => o.statusCode === 201)).toHaveLength(1);
+  const conflicts = outcomes.filter((o) => o.statusCode !== 201);
+  expect(conflicts).toHaveLength(19);
+  for (const conflict of conflicts) expectProblem(conflict, 409, 'user-email-taken');
 });
