@@ -2,7 +2,9 @@ CREATE TABLE "idempotency_keys" (
 	"subject" text NOT NULL,
 	"key" text NOT NULL,
 	"fingerprint" text NOT NULL,
+	"owner" uuid NOT NULL,
 	"request_id" text NOT NULL,
+	"applied" boolean DEFAULT false NOT NULL,
 	"locked_until" timestamp (3) with time zone NOT NULL,
 	"status" integer,
 	"headers" jsonb,
@@ -11,5 +13,4 @@ CREATE TABLE "idempotency_keys" (
 	CONSTRAINT "idempotency_keys_subject_key_pk" PRIMARY KEY("subject","key")
 );
 --> statement-breakpoint
-CREATE INDEX "idempotency_keys_created_idx" ON "idempotency_keys" USING btree ("created_at");--> statement-breakpoint
-CREATE INDEX "audit_log_request_idx" ON "audit_log" USING btree ("request_id");
+CREATE INDEX "idempotency_keys_created_idx" ON "idempotency_keys" USING btree ("created_at");

@@ -45,12 +45,16 @@ export function parseDuration(value: string, name: string): number {
 }
 
 const MILLISECONDS = /^(\d+)\s*(ms|s)?$/;
+const MAX_MILLISECONDS = 10 * 60_000;
 
 /** "250ms", "5s", "5" (seconds) → milliseconds. */
 export function parseMilliseconds(value: string, name: string): number {
   const match = MILLISECONDS.exec(value.trim());
-  if (!match || Number(match[1]) === 0) throw new ConfigError(`${name} must be a positive duration such as 5s or 500ms (got "${value}")`);
-  return match[2] === 'ms' ? Number(match[1]) : Number(match[1]) * 1000;
+  const milliseconds = match ? (match[2] === 'ms' ? Number(match[1]) : Number(match[1]) * 1000) : 0;
+  if (milliseconds <= 0 || milliseconds > MAX_MILLISECONDS) {
+    throw new ConfigError(`${name} must be a duration from 1ms to 10 minutes, such as 5s or 500ms (got "${value}")`);
+  }
+  return milliseconds;
 }
 
 function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
+import { ConfigError, loadConfig } from '../src/config.ts';
 
 /**
  * An address list as Fastify reads trustProxy: a comma-separated string is split at the commas
@@ -33,5 +33,45 @@ describe('TRUST_PROXY', () => {
   it('a comma-separated list of addresses and CIDRs (IPv4 and IPv6), with spaces, is that list', () => {
     const { trustProxy } = loadConfig({ TRUST_PROXY: ' 10.0.0.1 , 192.168.0.0/16,::1, fd00::/8 ' });
     expect(addressList(trustProxy)).toEqual(['10.0.0.1', '192.168.0.0/16', '::1', 'fd00::/8']);
+  });
+});
+
+describe('STATEMENT_TIMEOUT', () => {
+  it('is 5 s by default', () => {
+    expect(loadConfig({}).statementTimeoutMs).toBe(5000);
+  });
+
+  it.each([
+    ['250ms', 250],
+    ['5s', 5000],
+    ['30', 30_000],
+    ['10m', undefined],
+  ])('"%s" is %s ms', (value, milliseconds) => {
+    if (milliseconds === undefined) expect(() => loadConfig({ STATEMENT_TIMEOUT: value })).toThrow(ConfigError);
+    else expect(loadConfig({ STATEMENT_TIMEOUT: value }).statementTimeoutMs).toBe(milliseconds);
+  });
+
+  it.each(['0', '0ms', '-1s', 'soon', '601s', '2147484s'])('"%s" refuses to start: it must be from 1 ms to 10 minutes', (value) => {
+    expect(() => loadConfig({ STATEMENT_TIMEOUT: value })).toThrow(/STATEMENT_TIMEOUT must be a duration from 1ms to 10 minutes/);
+  });
+});
+
+describe('DATABASE_POOLER', () => {
+  it('is none by default', () => {
+    expect(loadConfig({}).databasePooler).toBe('none');
+  });
+
+  it('transaction goes with a PostgreSQL URL (the pooler)', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://allot@pgbouncer:6432/allot', DATABASE_POOLER: 'transaction' }).databasePooler).toBe(
+      'transaction',
+    );
+  });
+
+  it('transaction without PostgreSQL refuses to start', () => {
+    expect(() => loadConfig({ DATABASE_POOLER: 'transaction' })).toThrow(/needs DATABASE_URL=postgres/);
+  });
+
+  it('another value refuses to start', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://x/y', DATABASE_POOLER: 'session' })).toThrow(/must be none or transaction/);
   });
 });

@@ -236,8 +236,6 @@ export const auditLog = pgTable(
     index('audit_log_entity_idx').on(t.entityType, t.entityId, t.id.desc()),
     index('audit_log_actor_idx').on(t.actor, t.id.desc()),
     index('audit_log_action_idx').on(t.action, t.id.desc()),
-    // Whether a request made its change: how an idempotency key left behind by a crash is resolved.
-    index('audit_log_request_idx').on(t.requestId),
   ],
 );
 
@@ -248,7 +246,8 @@ export const auditLog = pgTable(
 /**
  * The first response to each (caller, Idempotency-Key), kept 24 hours so that a retry gets it
  * again. A row with a null status is a request still running: `locked_until` bounds how long the
- * others wait for it before they may take the key over (when the server running it died first).
+ * others wait for it before they may take the key over (when the server running it died first),
+ * and `applied`, set in the change's own transaction by its owner only, says the change was made.
  */
 export const idempotencyKeys = pgTable(
   'idempotency_keys',
@@ -257,8 +256,11 @@ export const idempotencyKeys = pgTable(
     key: text('key').notNull(),
     /** A hash of method, path and body: the same key with another request is refused. */
     fingerprint: text('fingerprint').notNull(),
-    /** The X-Request-Id of the request that holds or held the key. */
+    /** Made by the server for the request that holds the key: only it may mark it applied. */
+    owner: uuid('owner').notNull(),
+    /** The X-Request-Id of that request, which its audit entries carry. */
     requestId: text('request_id').notNull(),
+    applied: boolean('applied').notNull().default(false),
     lockedUntil: timestamptz('locked_until').notNull(),
     status: integer('status'),
     headers: jsonb('headers').$type<Record<string, string>>(),

@@ -2,6 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import { auditLog } from '../db/schema.ts';
 import { actor } from './auth.ts';
 import type { Executor } from './db.ts';
+import { markApplied } from './idempotency.ts';
+import type { IdempotencyClaim } from './idempotency.ts';
 
 export const ENTITY_TYPES = ['vehicle', 'technician', 'assignment', 'reservation', 'user', 'project', 'project_assignment'] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
@@ -9,14 +11,18 @@ export type EntityType = (typeof ENTITY_TYPES)[number];
 export const AUDIT_ACTIONS = ['create', 'update', 'delete', 'retire', 'assign', 'return', 'bulk_create', 'login', 'login_failed'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-/** Who made a change and in which request: the token's subject and the X-Request-Id. */
+/**
+ * Who made a change and in which request: the token's subject and the X-Request-Id; and the
+ * Idempotency-Key the request holds, which the change marks applied in its own transaction.
+ */
 export interface AuditContext {
   actor: string;
   requestId: string;
+  idempotencyClaim?: IdempotencyClaim | null;
 }
 
 export function auditContext(request: FastifyRequest): AuditContext {
-  return { actor: actor(request), requestId: String(request.id) };
+  return { actor: actor(request), requestId: String(request.id), idempotencyClaim: request.idempotencyClaim };
 }
 
 export interface AuditEntry {
@@ -30,10 +36,12 @@ export interface AuditEntry {
 
 /**
  * Writes the entries of one change. Called inside the change's transaction, so that a change whose
- * entry cannot be written does not happen, and a change rolled back leaves no entry.
+ * entry cannot be written does not happen, and a change rolled back leaves no entry. Every change
+ * passes here, so here its Idempotency-Key, if any, is marked applied, in the same transaction.
  */
 export async function recordAudit(db: Executor, context: AuditContext, ...entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
+  if (context.idempotencyClaim) await markApplied(db, context.idempotencyClaim);
   await db.insert(auditLog).values(
     entries.map((entry) => ({
       actor: context.actor,

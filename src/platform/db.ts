@@ -70,7 +70,9 @@ const UNREACHABLE_MESSAGES = ['Connection terminated', 'is not queryable', 'Clie
 export function isDatabaseUnreachable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || code.startsWith('08') || /^57P0[1-3]$/.test(code))) return true;
+    // 08: connection exceptions; 53: out of connections or resources; 57P01-03: shutting down or
+    // starting; 25006: a read-only server (a replica, during a failover).
+    if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || /^(08|53)|^57P0[1-3]$|^25006$/.test(code))) return true;
     if (UNREACHABLE_MESSAGES.some((message) => e instanceof Error && e.message.includes(message))) return true;
   }
   return false;
@@ -109,6 +111,8 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       // replicas starting together apply the migrations once, the others wait and find them done.
       const client = await pool.connect();
       try {
+        // Waiting for another replica's migrations, or building an index, may take longer than a request may.
+        await client.query('set statement_timeout = 0');
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
         try {
           await migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
@@ -150,8 +154,10 @@ async function assertMigrated(db: Database): Promise<void> {
   try {
     const [row] = await queryRows<{ newest: string | null }>(db, sql`select max(created_at) as newest from drizzle.__drizzle_migrations`);
     applied = Number(row?.newest ?? 0);
-  } catch {
-    // No migrations table: nothing was applied.
+  } catch (error) {
+    // No migrations schema or table (42P01 undefined_table, 3F000 invalid_schema_name): nothing was applied.
+    const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
+    if (code !== '42P01' && code !== '3F000') throw error;
   }
   if (applied < newest) {
     throw new MigrationsMissingError(

@@ -69,7 +69,9 @@ export const problems = {
   referenceNotFound: () => notFound('reference-not-found', 'something this refers to does not exist'),
   stillReferenced: () => conflict('still-referenced', 'this is still referenced by other records'),
   duplicate: () => conflict('conflict', 'this would duplicate something that must be unique'),
-  concurrentChange: () => conflict('concurrent-change', 'a concurrent change got in the way; retry the request'),
+  // Retry-After marks it transient: an Idempotency-Key does not keep it, so the retry runs afresh.
+  concurrentChange: () =>
+    new Problem(409, 'concurrent-change', 'a concurrent change got in the way; retry the request', { 'retry-after': '1' }),
 } as const;
 
 /**

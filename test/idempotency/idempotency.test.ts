@@ -1,13 +1,16 @@
 import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { auditContext, recordAudit } from '../../src/platform/audit.ts';
+import type { AuditEntry } from '../../src/platform/audit.ts';
 import { purgeExpiredKeys } from '../../src/platform/idempotency.ts';
 import { queryRows } from '../../src/platform/db.ts';
 import { adminToken, onPostgres, testApp, unique } from '../support/app.ts';
 import type { TestApp } from '../support/app.ts';
 import { assign, createTechnician, createVehicle, plate } from '../support/fleet.ts';
 import { expectProblem } from '../support/problems.ts';
-import { newUser } from '../support/users.ts';
+import { ownedProject } from '../support/projects.ts';
+import { createUser, newUser, organization } from '../support/users.ts';
 
 let t: TestApp;
 let token: string;
@@ -15,6 +18,8 @@ let token: string;
 let failuresLeft = 0;
 let echoCalls = 0;
 let releaseSlow: () => void = () => {};
+const gates: (() => void)[] = [];
+const testChange: AuditEntry = { action: 'create', entityType: 'project', entityId: null, before: null, after: { test: true } };
 
 beforeAll(async () => {
   t = await testApp({
@@ -37,6 +42,16 @@ beforeAll(async () => {
       app.post('/api/v1/test-slow', async () => {
         await new Promise<void>((resolve) => (releaseSlow = resolve));
         return { done: true };
+      });
+      // A change that waits for its gate, then writes in a transaction, as every service does.
+      app.post('/api/v1/test-slow-change', async (request) => {
+        await new Promise<void>((resolve) => gates.push(resolve));
+        await t.database.db.transaction((tx) => recordAudit(tx, auditContext(request), testChange));
+        return { changed: true };
+      });
+      app.post('/api/v1/test-change-then-fail', async (request) => {
+        await t.database.db.transaction((tx) => recordAudit(tx, auditContext(request), testChange));
+        throw new Error('the answer was lost after the commit');
       });
     },
   });
@@ -237,10 +252,11 @@ describe('a key whose first request is still running', () => {
 });
 
 describe('a key left behind by a server that died while running it', () => {
-  async function orphan(key: string, requestId: unknown) {
+  /** The key as a request of a dead server left it: no answer, its lease run out, owned by nobody alive. */
+  async function orphan(key: string, applied: boolean) {
     await t.database.db.execute(
-      sql`update idempotency_keys set status = null, headers = null, body = null,
-            locked_until = now() - interval '1 second', request_id = ${String(requestId)}
+      sql`update idempotency_keys set status = null, headers = null, body = null, applied = ${applied},
+            locked_until = now() - interval '1 second', owner = gen_random_uuid()
           where key = ${key}`,
     );
   }
@@ -248,21 +264,70 @@ describe('a key left behind by a server that died while running it', () => {
   it('that made no change is taken over once its lease ran out: the retry runs', async () => {
     const key = `orphan-${unique()}`;
     const first = await post('/api/v1/test-echo', { n: 3 }, key);
-    await orphan(key, `died-before-changing-${unique()}`);
+    await orphan(key, false);
     const retried = await post('/api/v1/test-echo', { n: 3 }, key);
     expect(retried.statusCode).toBe(200);
     expect(retried.headers['idempotent-replayed']).toBeUndefined();
     expect(retried.json<{ call: number }>().call).toBeGreaterThan(first.json<{ call: number }>().call);
   });
 
-  it('that made its change (the audit log has it under its request id) is never run again: 409 idempotency-key-outcome-lost', async () => {
-    const key = `lost-same-${unique()}`;
+  it('that made its change is never run again: 409 idempotency-key-outcome-lost naming the request', async () => {
+    const key = `lost-${unique()}`;
     const body = { plateNumber: plate() };
     const first = await post('/api/admin/vehicles', body, key);
-    await orphan(key, first.headers['x-request-id']);
+    await orphan(key, true);
     const retried = await post('/api/admin/vehicles', body, key);
     const problem = expectProblem(retried, 409, 'idempotency-key-outcome-lost');
     expect(problem.detail).toContain(String(first.headers['x-request-id']));
+  });
+});
+
+describe('a first request that is slow, not dead', () => {
+  it('whose key was taken over after its lease makes no change: only the retry that took it does', async () => {
+    const key = `slow-change-${unique()}`;
+    const first = post('/api/v1/test-slow-change', {}, key);
+    await vi.waitFor(() => expect(gates).toHaveLength(1));
+    // Its lease runs out while it still runs (a stall, a long lock wait).
+    await t.database.db.execute(sql`update idempotency_keys set locked_until = now() - interval '1 second' where key = ${key}`);
+    const retry = post('/api/v1/test-slow-change', {}, key);
+    await vi.waitFor(() => expect(gates).toHaveLength(2));
+    for (const open of gates.splice(0)) open();
+    const [slow, taker] = await Promise.all([first, retry]);
+
+    expect(taker.statusCode).toBe(200);
+    expectProblem(slow, 409, 'idempotency-key-in-progress');
+    expect(await auditEntriesOf(slow.headers['x-request-id'])).toBe(0);
+    expect(await auditEntriesOf(taker.headers['x-request-id'])).toBe(1);
+    const replayed = await post('/api/v1/test-slow-change', {}, key);
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expect(replayed.json()).toEqual(taker.json());
+  });
+});
+
+describe('a first request that made its change and then failed with a 5xx', () => {
+  it('keeps its key: the retry is 409 idempotency-key-outcome-lost at once, and the change is not made twice', async () => {
+    const key = `failed-after-commit-${unique()}`;
+    const failed = await post('/api/v1/test-change-then-fail', {}, key);
+    expectProblem(failed, 500, 'internal');
+    expect(await auditEntriesOf(failed.headers['x-request-id'])).toBe(1);
+    const retried = await post('/api/v1/test-change-then-fail', {}, key);
+    expectProblem(retried, 409, 'idempotency-key-outcome-lost');
+    expect(await auditEntriesOf(retried.headers['x-request-id'])).toBe(0);
+  });
+});
+
+describe('one request, two spellings', () => {
+  it('a path published with a trailing slash is the same request without it', async () => {
+    const domain = organization();
+    const project = await ownedProject(t, domain);
+    const dev = await createUser(t, { role: ['Dev'], domain });
+    const key = `slash-${unique()}`;
+    const body = { user_id: dev.user_id, project_id: project.project_id };
+    const first = await post('/api/v1/assignments/', body, key);
+    expect(first.statusCode).toBe(201);
+    const again = await post('/api/v1/assignments', body, key);
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
   });
 });
 

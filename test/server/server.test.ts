@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { onPostgres } from '../support/app.ts';
 import { expectProblem, readResponse } from '../support/problems.ts';
@@ -137,5 +138,24 @@ describe.runIf(!onPostgres)('shutting down', () => {
     server.child.kill('SIGTERM');
     expect((await inFlight).status).toBe(200);
     expect(await server.exited).toBe(0);
+  });
+});
+
+// Behind a transaction pooler the server does not migrate: it checks, and says what to run.
+describe.runIf(onPostgres)('DATABASE_POOLER=transaction (PostgreSQL)', () => {
+  it('on a database without the migrations the server refuses to start, saying to run npm run migrate over a direct connection', async () => {
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    const name = `allot_unmigrated_${Date.now()}`;
+    await admin.query(`create database ${name}`);
+    onTestFinished(async () => {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    });
+    const url = new URL(process.env.DATABASE_URL ?? '');
+    url.pathname = `/${name}`;
+    const server = await startServer({ DATABASE_URL: url.toString(), DATABASE_POOLER: 'transaction', JWT_SECRET: 'x'.repeat(32) });
+    expect(await server.exited).not.toBe(0);
+    expect(server.output().trim()).toMatch(/^allot: the database lacks migrations .*npm run migrate.* directly/);
   });
 });
