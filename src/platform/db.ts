@@ -128,8 +128,8 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
 }
 
 /**
- * Every transaction starts by setting its own statement timeout (SET LOCAL), so that its lock
- * waits and statements are bounded whatever the connection's session settings are: through a
+ * Every transaction starts by setting its own timeouts (SET LOCAL), so that its lock waits,
+ * statements and pauses are bounded whatever the connection's session settings are: through a
  * transaction pooler, the transaction is the only state the server keeps for allot. Done here,
  * once, so that no service can open an unbounded transaction.
  */
@@ -137,7 +137,11 @@ function boundEveryTransaction(db: Database, timeoutMs: number): void {
   const transaction = db.transaction.bind(db);
   db.transaction = (work, config) =>
     transaction(async (tx) => {
-      await tx.execute(sql`select set_config('statement_timeout', ${String(timeoutMs)}, true)`);
+      // Also bounded: the time it stays open between statements, should this process stall with its locks.
+      await tx.execute(
+        sql`select set_config('statement_timeout', ${String(timeoutMs)}, true),
+                   set_config('idle_in_transaction_session_timeout', ${String(timeoutMs)}, true)`,
+      );
       return work(tx);
     }, config);
 }
