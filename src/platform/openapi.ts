@@ -17,6 +17,7 @@ const SHARED = {
   403: 'The token is valid but has no admin role',
   413: 'The body is larger than 1 MiB',
   414: 'A path segment is longer than the server takes',
+  415: 'The body is not sent as application/json',
   500: 'An internal error; the body gives the request id',
   503: 'Not available now (the database did not answer in time, or the server is shutting down); retry after Retry-After',
 };
@@ -96,7 +97,13 @@ function addSharedResponses(route: RouteOptions): void {
     response[status] ??= problemResponse(SHARED[status]);
   };
   if (schema.body || schema.querystring || schema.params || schema.headers) add(400);
-  if (schema.body) add(413);
+  // Fastify reads a body on these methods whether or not the route takes one: too large is 413,
+  // another content type 415.
+  const methods = [route.method].flat();
+  if (schema.body || methods.some((method) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method))) {
+    add(413);
+    add(415);
+  }
   if (schema.params) add(414);
   if ([route.preValidation].flat().includes(bodyDefaultsToEmpty)) schema[OPTIONAL_BODY] = true;
   if (isProtected(route.url)) {

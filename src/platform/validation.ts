@@ -14,6 +14,9 @@ function ajv(options: Options): Ajv {
     useDefaults: true,
     removeAdditional: false,
     strict: false,
+    // `strict: false` turns this off too: JSON.parse reads 1e400 as Infinity, which would pass as a
+    // number, be stored (float8 takes it) and make every later answer with it a 500.
+    strictNumbers: true,
     ...options,
   });
   addFormats(instance);

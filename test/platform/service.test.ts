@@ -139,10 +139,46 @@ describe('GET /openapi.json', () => {
   it('documents each Fleet route with its success and error statuses', () => {
     const statuses = (path: string, method: string) => Object.keys(doc.paths[path]?.[method]?.responses ?? {}).sort();
     expect(statuses('/api/admin/vehicles', 'get')).toEqual(['200', '400', '401', '403', '500', '503']);
-    expect(statuses('/api/admin/vehicles', 'post')).toEqual(['201', '400', '401', '403', '409', '413', '422', '500', '503']);
-    expect(statuses('/api/admin/vehicles/{id}', 'delete')).toEqual(['204', '400', '401', '403', '404', '409', '414', '500', '503']);
-    expect(statuses('/api/admin/technicians/{id}', 'patch')).toEqual(['200', '400', '401', '403', '404', '409', '413', '414', '500', '503']);
-    expect(statuses('/api/admin/assignments', 'post')).toEqual(['201', '400', '401', '403', '404', '409', '413', '422', '500', '503']);
+    expect(statuses('/api/admin/vehicles', 'post')).toEqual(['201', '400', '401', '403', '409', '413', '415', '422', '500', '503']);
+    expect(statuses('/api/admin/vehicles/{id}', 'delete')).toEqual([
+      '204',
+      '400',
+      '401',
+      '403',
+      '404',
+      '409',
+      '413',
+      '414',
+      '415',
+      '500',
+      '503',
+    ]);
+    expect(statuses('/api/admin/technicians/{id}', 'patch')).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '404',
+      '409',
+      '413',
+      '414',
+      '415',
+      '500',
+      '503',
+    ]);
+    expect(statuses('/api/admin/assignments', 'post')).toEqual([
+      '201',
+      '400',
+      '401',
+      '403',
+      '404',
+      '409',
+      '413',
+      '415',
+      '422',
+      '500',
+      '503',
+    ]);
     expect(statuses('/api/admin/assignments/{id}/return', 'patch')).toEqual([
       '200',
       '400',
@@ -152,6 +188,7 @@ describe('GET /openapi.json', () => {
       '409',
       '413',
       '414',
+      '415',
       '500',
       '503',
     ]);
