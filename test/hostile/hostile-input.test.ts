@@ -26,7 +26,7 @@ import { createUser, organization, userEmail } from '../support/users.ts';
 // file, and a DELETE of a random id would remove another test's vehicle.
 
 /** Generated requests per route and kind of input; `npm run test:stress` (STRESS=true) tries thousands. */
-const RUNS = process.env.STRESS ? 300 : 25;
+const RUNS = process.env.STRESS ? 300 : 15;
 /** The default 60 s would not do for thousands of requests (a sign-in costs a password hash). */
 const TIMEOUT = process.env.STRESS ? 300_000 : 60_000;
 const MAX_ID = 2_147_483_647;
