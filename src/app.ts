@@ -10,6 +10,7 @@ import { registerIdempotency } from './platform/idempotency.ts';
 import { registerOpenApi } from './platform/openapi.ts';
 import { answerClientError, createErrorHandler, createNotFoundHandler, handleFrameworkError } from './platform/problems.ts';
 import { ROUTER_OPTIONS, trackAllowedMethods } from './platform/routing.ts';
+import { registerSecurityHeaders } from './platform/security-headers.ts';
 import { installJsonParser, installValidators } from './platform/validation.ts';
 import { AuditEntry } from './audit/audit.schemas.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
@@ -85,6 +86,7 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
   // The document sees only the routes registered after it, so it comes first.
   await registerOpenApi(app, [Vehicle, Technician, Assignment, User, Project, ProjectAssignment, AuditEntry]);
   registerObservability(app, () => database.ping());
+  registerSecurityHeaders(app);
 
   const db = database.db;
   const cursors = await loadCursors(db);

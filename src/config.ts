@@ -57,6 +57,15 @@ export function parseMilliseconds(value: string, name: string): number {
   return milliseconds;
 }
 
+/** The longest a token issued by login may live: a stolen one is good for a day at most. */
+export const MAX_TOKEN_TTL_SECONDS = 24 * 3600;
+
+function tokenTtl(value: string): number {
+  const seconds = parseDuration(value, 'TOKEN_TTL');
+  if (seconds > MAX_TOKEN_TTL_SECONDS) throw new ConfigError(`TOKEN_TTL may be 24h at most (got "${value}")`);
+  return seconds;
+}
+
 function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = env[name]?.trim();
   return value ? value : undefined;
@@ -104,6 +113,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const jwksUrl = optional(env, 'JWKS_URL');
   if (jwksUrl !== undefined && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError('JWKS_URL must be an http(s) URL');
+  const jwtIssuer = optional(env, 'JWT_ISSUER');
+  const jwtAudience = optional(env, 'JWT_AUDIENCE');
+  // A provider signs tokens for all its clients: only its tokens for this service may pass.
+  if (jwksUrl !== undefined && (jwtIssuer === undefined || jwtAudience === undefined)) {
+    throw new ConfigError("JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE too, so that the provider's tokens for other services are refused");
+  }
 
   const adminEmail = optional(env, 'ADMIN_EMAIL');
   const adminPassword = env.ADMIN_PASSWORD || undefined;
@@ -123,9 +138,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     jwtSecret,
     jwksUrl,
-    jwtIssuer: optional(env, 'JWT_ISSUER'),
-    jwtAudience: optional(env, 'JWT_AUDIENCE'),
-    tokenTtlSeconds: parseDuration(optional(env, 'TOKEN_TTL') ?? '1h', 'TOKEN_TTL'),
+    jwtIssuer,
+    jwtAudience,
+    tokenTtlSeconds: tokenTtl(optional(env, 'TOKEN_TTL') ?? '1h'),
     adminEmail,
     adminPassword,
     logLevel: optional(env, 'LOG_LEVEL') ?? 'info',

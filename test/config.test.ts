@@ -75,3 +75,35 @@ describe('DATABASE_POOLER', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://x/y', DATABASE_POOLER: 'session' })).toThrow(/must be none or transaction/);
   });
 });
+
+describe('JWKS_URL', () => {
+  it.each([
+    ['alone', {}],
+    ['with JWT_ISSUER only', { JWT_ISSUER: 'https://idp.example' }],
+    ['with JWT_AUDIENCE only', { JWT_AUDIENCE: 'allot' }],
+  ])("%s refuses to start: a provider's tokens for other services must not pass", (_case, more) => {
+    expect(() => loadConfig({ JWKS_URL: 'https://idp.example/jwks.json', ...more })).toThrow(/JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE/);
+  });
+
+  it('with JWT_ISSUER and JWT_AUDIENCE starts', () => {
+    const config = loadConfig({ JWKS_URL: 'https://idp.example/jwks.json', JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'allot' });
+    expect([config.jwksUrl, config.jwtIssuer, config.jwtAudience]).toEqual([
+      'https://idp.example/jwks.json',
+      'https://idp.example',
+      'allot',
+    ]);
+  });
+});
+
+describe('TOKEN_TTL', () => {
+  it.each([
+    ['15m', 900],
+    ['24h', 86_400],
+  ])('"%s" is %i seconds', (value, seconds) => {
+    expect(loadConfig({ TOKEN_TTL: value }).tokenTtlSeconds).toBe(seconds);
+  });
+
+  it.each(['25h', '7d', '86401'])('"%s" refuses to start: a token issued by login lives 24 hours at most', (value) => {
+    expect(() => loadConfig({ TOKEN_TTL: value })).toThrow(/TOKEN_TTL may be 24h at most/);
+  });
+});

@@ -34,6 +34,9 @@ export interface TokenVerifier {
   verify(token: string): Promise<Principal>;
 }
 
+const CLOCK_TOLERANCE_SECONDS = 30;
+export const PROVIDER_TOKEN_MAX_AGE = '24h';
+
 // eslint-disable-next-line no-control-regex -- control characters are what it finds
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
@@ -49,6 +52,8 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
     issuer: settings.jwtIssuer,
     audience: settings.jwtAudience,
     requiredClaims: ['exp', 'sub'],
+    // Clocks of this server and the token's issuer may differ a little; not more.
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
   };
 
   return {
@@ -64,7 +69,12 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
         if (alg === 'HS256' && secret) {
           ({ payload } = await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] }));
         } else if (alg && ASYMMETRIC_ALGORITHMS.includes(alg) && jwks) {
-          ({ payload } = await jwtVerify(token, jwks, { ...options, algorithms: ASYMMETRIC_ALGORITHMS }).catch(providerUnreachable));
+          ({ payload } = await jwtVerify(token, jwks, {
+            ...options,
+            algorithms: ASYMMETRIC_ALGORITHMS,
+            // A provider's token is refused once it is this old, whatever its own exp says.
+            maxTokenAge: PROVIDER_TOKEN_MAX_AGE,
+          }).catch(providerUnreachable));
         } else {
           throw problems.unauthorized(`tokens signed with ${alg ?? 'no algorithm'} are not accepted here`);
         }

@@ -217,7 +217,7 @@ describe('JWKS_URL (an external identity provider)', () => {
   });
 
   const signed = (alg: string, kid: string, key: CryptoKey, claims: JWTPayload = valid()) =>
-    new SignJWT(claims).setProtectedHeader({ alg, kid, typ: 'JWT' }).sign(key);
+    new SignJWT({ iat: Math.floor(Date.now() / 1000), ...claims }).setProtectedHeader({ alg, kid, typ: 'JWT' }).sign(key);
 
   it("an RS256 token signed by the provider's key is accepted", async () => {
     expect((await get(jwksOnly, bearer(await signed('RS256', 'rsa-1', rsa.privateKey)))).statusCode).toBe(200);

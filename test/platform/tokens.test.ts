@@ -56,7 +56,9 @@ async function signingKey(alg: SigningKey['alg'], kid: string = randomUUID()): P
 }
 
 function signWith(key: SigningKey, claims: JWTPayload, header: Record<string, unknown> = {}): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT', ...header }).sign(key.privateKey);
+  // Providers stamp iat, which the max token age reads; new Date() is the real clock even where Date.now is moved.
+  const iat = Math.floor(new Date().getTime() / 1000);
+  return new SignJWT({ iat, ...claims }).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT', ...header }).sign(key.privateKey);
 }
 
 function hmac(claims: JWTPayload, key: Uint8Array, header: Record<string, unknown> = {}, alg = 'HS256'): Promise<string> {
@@ -255,6 +257,8 @@ const accepted: Case[] = [
   ['a sub of exactly 255 characters', token({ sub: 'x'.repeat(255) })],
   ['an aud list that includes the audience', token({ aud: ['someone-else', AUDIENCE] })],
   ['the scheme written bearer', async (s) => ({ headers: { authorization: `bearer ${await s.sign(claimsFor(s))}` } })],
+  ['exp 20 s ago: within the 30 s allowed for clocks that differ', token({ exp: now() - 20 })],
+  ['nbf 20 s ahead: within the 30 s allowed for clocks that differ', token({ nbf: now() + 20 })],
 ];
 
 /** 401 where JWT_ISSUER and JWT_AUDIENCE are configured; not checked (200) where they are not. */
@@ -316,6 +320,10 @@ describe.each([secretSetup(), providerSetup()])('$name', (setup) => {
   if (setup.issuer) {
     it.each(issuerAndAudience)('%s → 401 (JWT_ISSUER and JWT_AUDIENCE configured)', async (_case, request) => {
       expectUnauthorized(await send(t, await request(setup)));
+    });
+
+    it('a provider token issued more than 24 hours ago → 401, whatever its exp says', async () => {
+      expectUnauthorized(await send(t, await token({ iat: now() - 25 * 3600, exp: now() + 3600 })(setup)));
     });
   } else {
     it.each(issuerAndAudience)('%s → 200 (JWT_ISSUER and JWT_AUDIENCE not configured)', async (_case, request) => {

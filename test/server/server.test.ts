@@ -113,7 +113,13 @@ describe('JWKS_URL without JWT_SECRET: only the identity provider issues tokens'
       ];
   it.each(databases)('on %s the server issues no token: login is 503 and no secret is made', async (_database, env) => {
     const dir = dataDir();
-    const server = await startServer({ ...env, DATA_DIR: dir, JWKS_URL: 'http://127.0.0.1:9/jwks.json' });
+    const server = await startServer({
+      ...env,
+      DATA_DIR: dir,
+      JWKS_URL: 'http://127.0.0.1:9/jwks.json',
+      JWT_ISSUER: 'https://idp.example',
+      JWT_AUDIENCE: 'allot',
+    });
     onTestFinished(() => {
       if (server.child.exitCode === null) server.child.kill('SIGKILL');
     });
