@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string } | { kind: 'memory' };
@@ -26,7 +27,7 @@ export interface Config {
   adminPassword: string | undefined;
   logLevel: string;
   /** Fastify's trustProxy: whose X-Forwarded-For to believe for the client address. */
-  trustProxy: boolean | number | string;
+  trustProxy: false | number | string;
 }
 
 export class ConfigError extends Error {}
@@ -71,14 +72,30 @@ function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return value ? value : undefined;
 }
 
+/** An IPv4 or IPv6 address, or a CIDR block of one: what a proxy list may hold. */
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
 /**
- * unset/false → the socket's address; true → any proxy; digits → that many proxies (hops) in
- * front; else the proxies' addresses or CIDRs, comma-separated.
+ * unset/false → the socket's address; digits → that many proxies (hops) in front; else the
+ * proxies' addresses or CIDRs, comma-separated. A bare `true` (believe any X-Forwarded-For) and
+ * anything malformed refuse to start: a client could then choose the address it is throttled by.
  */
-function trustProxy(value: string | undefined): boolean | number | string {
+function trustProxy(value: string | undefined): false | number | string {
   if (value === undefined || value === 'false') return false;
-  if (value === 'true') return true;
-  return /^[0-9]+$/.test(value) ? Number(value) : value;
+  if (/^[0-9]+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim());
+  if (value === 'true' || !entries.every(isAddressOrCidr)) {
+    throw new ConfigError(
+      `TRUST_PROXY must be a hop count (1) or the proxies' addresses or CIDRs, comma-separated (10.0.0.0/8,::1); got "${value}"`,
+    );
+  }
+  return entries.join(',');
 }
 
 function databaseTarget(url: string | undefined, dataDir: string): DatabaseTarget {

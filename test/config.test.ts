@@ -36,6 +36,20 @@ describe('TRUST_PROXY', () => {
   });
 });
 
+describe('TRUST_PROXY that refuses to start', () => {
+  it.each([
+    ['true (any X-Forwarded-For would be believed)', 'true'],
+    ['a word', 'yes'],
+    ['an address that is not one', '10.0.0.256'],
+    ['a CIDR with too long a prefix', '10.0.0.0/33'],
+    ['an IPv6 CIDR with too long a prefix', 'fd00::/129'],
+    ['a list with one bad entry', '10.0.0.1, proxy.local'],
+    ['an empty entry', '10.0.0.1,,::1'],
+  ])('%s', (_case, value) => {
+    expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY must be a hop count .* or the proxies' addresses or CIDRs/);
+  });
+});
+
 describe('STATEMENT_TIMEOUT', () => {
   it('is 5 s by default', () => {
     expect(loadConfig({}).statementTimeoutMs).toBe(5000);
