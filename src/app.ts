@@ -90,7 +90,12 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
 
   const db = database.db;
   const cursors = await loadCursors(db);
-  const verifier = createTokenVerifier({ ...config, jwtSecret });
+  const verifier = createTokenVerifier({
+    ...config,
+    jwtSecret,
+    onProviderFailure: (error) =>
+      app.log.warn({ err: error, jwksUrl: config.jwksUrl }, "the identity provider's keys could not be fetched; trying again in 30 s"),
+  });
   const throttle = new LoginThrottle();
   await app.register(loginRoutes, { prefix: '/api/auth', db, jwtSecret, config, throttle });
 

@@ -20,6 +20,49 @@ export interface AuthSettings {
   jwksUrl: string | undefined;
   jwtIssuer: string | undefined;
   jwtAudience: string | undefined;
+  /** Told of each failed fetch of the provider's keys: at most once per back-off. */
+  onProviderFailure?: (error: unknown) => void;
+}
+
+/** After a failed fetch of the provider's keys, none is tried again for this long. */
+const PROVIDER_BACKOFF_MS = 30_000;
+/** A provider slower than this to answer is taken as down: no request waits longer for it. */
+const PROVIDER_TIMEOUT_MS = 2_000;
+
+/** A failure of the provider itself, not of a token (an unknown key id is the token's). */
+function isFetchFailure(error: unknown): boolean {
+  if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys) return false;
+  return (
+    !(error instanceof joseErrors.JOSEError) ||
+    error instanceof joseErrors.JWKSTimeout ||
+    error instanceof joseErrors.JWKSInvalid ||
+    error.code === 'ERR_JOSE_GENERIC'
+  );
+}
+
+/**
+ * The provider's key set, as jose fetches and caches it, with a back-off: once a fetch failed
+ * (an error status, a timeout, a refused connection), no token makes another for 30 s; they are
+ * refused at once as unverifiable. So a provider that fails is asked once per 30 s, not once per
+ * token, and its failure is reported once per back-off.
+ */
+function providerKeys(url: string, onFailure: (error: unknown) => void): JWTVerifyGetKey {
+  const remote = createRemoteJWKSet(new URL(url), { timeoutDuration: PROVIDER_TIMEOUT_MS });
+  let backingOffUntil = 0;
+  return async (header, token) => {
+    if (Date.now() < backingOffUntil) throw problems.identityProviderUnreachable();
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      if (!isFetchFailure(error)) throw error;
+      // Tokens that waited on the same failed fetch all land here: the first starts the back-off.
+      if (Date.now() >= backingOffUntil) {
+        backingOffUntil = Date.now() + PROVIDER_BACKOFF_MS;
+        onFailure(error);
+      }
+      throw problems.identityProviderUnreachable();
+    }
+  };
 }
 
 const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256', 'PS256', 'EdDSA'];
@@ -47,7 +90,7 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
  */
 export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
   const secret = settings.jwtSecret ? new TextEncoder().encode(settings.jwtSecret) : undefined;
-  const jwks: JWTVerifyGetKey | undefined = settings.jwksUrl ? createRemoteJWKSet(new URL(settings.jwksUrl)) : undefined;
+  const jwks = settings.jwksUrl ? providerKeys(settings.jwksUrl, settings.onProviderFailure ?? (() => {})) : undefined;
   const options = {
     issuer: settings.jwtIssuer,
     audience: settings.jwtAudience,
@@ -97,7 +140,7 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
  * as fetch's TypeError. Either way the token cannot be checked, so it is not accepted: 401, not 500.
  */
 function providerUnreachable(error: unknown): never {
-  if (error instanceof joseErrors.JOSEError) throw error;
+  if (error instanceof joseErrors.JOSEError || error instanceof Problem) throw error;
   throw problems.identityProviderUnreachable();
 }
 

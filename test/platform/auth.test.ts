@@ -285,10 +285,15 @@ describe('JWKS_URL (an external identity provider)', () => {
     await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(broken.address() as AddressInfo).port}`;
     try {
-      for (const path of ['/500', '/html', '/empty']) {
+      // A provider that fails cannot vouch for any token; one that answers without the key refuses this one.
+      for (const [path, slug] of [
+        ['/500', 'identity-provider-unreachable'],
+        ['/html', 'identity-provider-unreachable'],
+        ['/empty', 'unauthorized'],
+      ] as const) {
         const app = await testApp({ database, config: { jwksUrl: `${base}${path}`, jwtSecret: undefined } });
         try {
-          expectUnauthorized(await get(app, bearer(await signed('RS256', 'rsa-1', rsa.privateKey))));
+          expectProblem(await get(app, bearer(await signed('RS256', 'rsa-1', rsa.privateKey))), 401, slug);
         } finally {
           await app.close();
         }
@@ -306,5 +311,60 @@ describe('JWKS_URL (an external identity provider)', () => {
       payload: { email: 'someone@example.test', password: 'whatever-password' },
     });
     expectProblem(response, 503, 'login-unavailable');
+  });
+});
+
+describe('an identity provider that fails', () => {
+  let key: CryptoKey;
+  beforeAll(async () => {
+    key = (await generateKeyPair('RS256')).privateKey;
+  });
+  const signedWith = (kid: string) =>
+    new SignJWT({ iat: Math.floor(Date.now() / 1000), ...valid() }).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' }).sign(key);
+  it('is asked once per back-off: 100 tokens with random key ids against a JWKS answering 500 cause 1 fetch, each 401, reported once', async () => {
+    let fetches = 0;
+    const failing = createServer((_request, response) => {
+      fetches++;
+      response.writeHead(500).end();
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    const reports: string[] = [];
+    const app = await testApp({
+      database,
+      config: { jwksUrl: `http://127.0.0.1:${(failing.address() as AddressInfo).port}/jwks.json`, jwtSecret: undefined, logLevel: 'warn' },
+      logger: { write: (line) => reports.push(line) },
+    });
+    try {
+      for (const round of [0, 1]) {
+        const answers = await Promise.all(
+          Array.from({ length: 50 }, async (_, i) => get(app, bearer(await signedWith(`random-${round}-${i}`)))),
+        );
+        for (const answer of answers) expectProblem(answer, 401, 'identity-provider-unreachable');
+      }
+      expect(fetches).toBe(1);
+      expect(reports.filter((line) => line.includes('trying again in 30 s'))).toHaveLength(1);
+    } finally {
+      await app.close();
+      failing.closeAllConnections();
+      await new Promise<void>((resolve) => failing.close(() => resolve()));
+    }
+  });
+
+  it('that hangs holds a request 2 s at most: then 401 identity-provider-unreachable', async () => {
+    const hanging = createServer(() => {});
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const app = await testApp({
+      database,
+      config: { jwksUrl: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/jwks.json`, jwtSecret: undefined },
+    });
+    try {
+      const started = Date.now();
+      expectProblem(await get(app, bearer(await signedWith('rsa-1'))), 401, 'identity-provider-unreachable');
+      expect(Date.now() - started).toBeLessThan(4_000);
+    } finally {
+      await app.close();
+      hanging.closeAllConnections();
+      await new Promise<void>((resolve) => hanging.close(() => resolve()));
+    }
   });
 });
