@@ -1,4 +1,7 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { buildApp } from './app.ts';
+import type { App } from './app.ts';
 import { assertTokensCanBeTrusted, ConfigError, loadConfig, loadDotEnv } from './config.ts';
 import { DataDirInUseError, lockDataDir } from './platform/data-dir.ts';
 import { MigrationsMissingError, openDatabase } from './platform/db.ts';
@@ -10,6 +13,24 @@ const SHUTDOWN_GRACE_MS = 10_000;
 function fail(message: string): never {
   process.stderr.write(`allot: ${message}\n`);
   process.exit(1);
+}
+
+/**
+ * The generated administrator's password never goes into the log stream: on a terminal it is
+ * printed there; otherwise (a service, a container, a pipe) it is written to an owner-only file in
+ * DATA_DIR, and only that file's path is logged.
+ */
+function showOnce(lines: string[], dataDir: string, app: App): void {
+  if (lines.length === 0) return;
+  if (process.stdout.isTTY) {
+    for (const line of lines) process.stdout.write(`${line}\n`);
+    return;
+  }
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(dataDir, 'admin-password.txt');
+  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  app.log.warn({ file }, 'created the administrator admin@localhost; its password is in this file (read it, then delete it)');
 }
 
 async function main() {
@@ -30,7 +51,7 @@ async function main() {
 
   const app = await buildApp({ config, database, jwtSecret });
   await app.listen({ port: config.port, host: config.host });
-  for (const line of firstRunLines) process.stdout.write(`${line}\n`);
+  showOnce(firstRunLines, config.dataDir, app);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -26,12 +26,16 @@ async function login(server: ServerProcess, email: string, password: string) {
 
 // These start the real server process; the embedded database makes them independent of DATABASE_URL.
 describe.runIf(!onPostgres)('the embedded server process', () => {
-  it('prints a generated administrator once, whose password signs in; a restart prints nothing', async () => {
+  it('a generated administrator: its password never in the output, but in an owner-only file whose path is logged; a restart makes none', async () => {
     const dir = dataDir();
     const first = await startServer({ DATA_DIR: dir });
     await waitUntilReady(first);
-    const password = /admin@localhost with the password (\S+)/.exec(first.output())?.[1];
+    const file = path.join(dir, 'admin-password.txt');
+    expect(first.output()).toContain(file);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const password = /admin@localhost with the password (\S+)/.exec(readFileSync(file, 'utf8'))?.[1];
     expect(password).toBeTruthy();
+    expect(first.output()).not.toContain(password);
     const response = await login(first, 'admin@localhost', password!);
     expect(response.status).toBe(200);
     expect(first.output()).not.toContain((await response.json()).token);

@@ -197,13 +197,28 @@ describe('bootstrapAdministrator', () => {
     expect(await bootstrapAdministrator(t.database.db, testConfig(), 'http://x')).toEqual([]);
   });
 
-  it('on a fresh database, creates admin@localhost with a password shown once', async () => {
+  it('on PostgreSQL without ADMIN_PASSWORD, generates no password', async () => {
+    const config = testConfig({
+      adminEmail: undefined,
+      adminPassword: undefined,
+      database: { kind: 'postgres', url: 'postgres://unused/x' },
+    });
+    const fresh = await openDatabase({ kind: 'memory' });
+    await fresh.migrate();
+    try {
+      expect(await bootstrapAdministrator(fresh.db, config, 'http://x')).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('on a fresh embedded database, creates admin@localhost with a password shown once', async () => {
     // Only a database without any administrator shows this, so it gets one of its own.
     const fresh = await openDatabase({ kind: 'memory' });
     await fresh.migrate();
     const app = await testApp({ database: fresh });
     try {
-      const config = testConfig({ adminEmail: undefined, adminPassword: undefined });
+      const config = testConfig({ adminEmail: undefined, adminPassword: undefined, database: { kind: 'memory' } });
       const lines = await bootstrapAdministrator(fresh.db, config, 'http://127.0.0.1:3000');
       expect(lines.length).toBeGreaterThan(0);
       const text = lines.join('\n');

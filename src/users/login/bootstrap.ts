@@ -14,8 +14,9 @@ function generatePassword(length = 24): string {
 
 /**
  * ADMIN_EMAIL/ADMIN_PASSWORD create that administrator or reset their password at every start.
- * Without them, a server with no administrator who can sign in makes admin@localhost with a
- * random password, and returns the lines to print once: the password is stored only as a hash.
+ * Without them, an embedded server with no administrator who can sign in makes admin@localhost
+ * with a random password, and returns the lines to show once: the password is stored only as a
+ * hash. On PostgreSQL nothing is generated.
  */
 export async function bootstrapAdministrator(db: Database, config: Config, baseUrl: string): Promise<string[]> {
   if (config.adminEmail && config.adminPassword) {
@@ -24,6 +25,9 @@ export async function bootstrapAdministrator(db: Database, config: Config, baseU
   }
   // Accepting only the identity provider's tokens, the server issues none: a password would sign nobody in.
   if (config.jwksUrl && !config.jwtSecret) return [];
+  // A production server gets its administrator from ADMIN_EMAIL/ADMIN_PASSWORD, never a generated
+  // password that would have to travel through its output.
+  if (config.database.kind === 'postgres') return [];
   if (await anyAdministrator(db)) return [];
   const password = generatePassword();
   if (!(await insertAdministratorIfAbsent(db, GENERATED_ADMIN_EMAIL, await hashPassword(password)))) return [];
