@@ -129,6 +129,8 @@ export const users = pgTable(
   },
   (t) => [
     uniqueIndex('users_email_key').on(sql`lower(${t.email})`),
+    // The organization (everything after the last '@', lower-cased), as the projects-by-organization list asks for it.
+    index('users_organization_idx').on(sql`lower(regexp_replace(${t.email}, '^.*@', ''))`),
     index('users_created_at_idx').on(t.createdAt.desc()),
     check('users_status_check', sql`${t.status} in ('active', 'inactive')`),
     check('users_role_not_empty', sql`cardinality(${t.role}) > 0`),

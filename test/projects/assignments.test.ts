@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/platform/db.ts';
 import { adminToken, testApp } from '../support/app.ts';
 import type { TestApp } from '../support/app.ts';
 import { expectProblem } from '../support/problems.ts';
@@ -322,6 +324,20 @@ describe('POST /api/v1/assignments/bulk', () => {
 });
 
 describe('GET /api/v1/assignments/projects-by-org-email/:org_email', () => {
+  it("finds the organization's users through an index, not by reading every user", async () => {
+    const domain = organization();
+    await ownedProject(t, domain);
+    const plan = await t.database.db.transaction(async (tx) => {
+      // Tables this small are cheaper to read whole; the question is whether an index can answer.
+      await tx.execute(sql`set local enable_seqscan = off`);
+      return queryRows<{ 'QUERY PLAN': string }>(
+        tx,
+        sql`explain select 1 from users where lower(regexp_replace(email, '^.*@', '')) = ${domain}`,
+      );
+    });
+    expect(plan.map((row) => row['QUERY PLAN']).join('\n')).toContain('users_organization_idx');
+  });
+
   it('lists the projects whose owner has the same email domain, ignoring case, newest first', async () => {
     const domain = organization();
     const first = await ownedProject(t, domain);

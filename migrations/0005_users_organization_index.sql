@@ -1,0 +1,1 @@
+CREATE INDEX "users_organization_idx" ON "users" USING btree (lower(regexp_replace("email", '^.*@', '')));
