@@ -3,7 +3,7 @@ import path from 'node:path';
 import { buildApp } from './app.ts';
 import type { App } from './app.ts';
 import { assertTokensCanBeTrusted, ConfigError, loadConfig, loadDotEnv } from './config.ts';
-import { DataDirInUseError, lockDataDir } from './platform/data-dir.ts';
+import { DataDirInUseError, lockDataDir, restrictDirectoriesToOwner } from './platform/data-dir.ts';
 import { MigrationsMissingError, openDatabase } from './platform/db.ts';
 import { resolveJwtSecret } from './platform/secret.ts';
 import { bootstrapAdministrator } from './users/login/bootstrap.ts';
@@ -45,6 +45,7 @@ async function main() {
     pooler: config.databasePooler,
   });
   await database.migrate();
+  if (config.database.kind === 'embedded') restrictDirectoriesToOwner(config.dataDir);
 
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const firstRunLines = await bootstrapAdministrator(database.db, config, `http://${displayHost}:${config.port}`);

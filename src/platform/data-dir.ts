@@ -1,8 +1,51 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
+/** DATA_DIR cannot be used: another server holds it, or others than its owner could read it. */
 export class DataDirInUseError extends Error {}
+
+/**
+ * The embedded database (users' password hashes among its pages and WAL) and the secret belong to
+ * the server's user alone: files made from now on are owner-only, and a directory or secret that
+ * the group or others can reach is refused rather than used.
+ */
+function assertOwnerOnly(file: string, what: string): void {
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new DataDirInUseError(
+      `${what} ${file} can be reached by other users (mode ${mode.toString(8)}): run chmod ${what === 'DATA_DIR' ? '700' : '600'} ${file}`,
+    );
+  }
+}
+
+/**
+ * PGlite sets the modes of the files it writes itself (0666), past the umask; DATA_DIR's own 0700
+ * is what keeps them from other users. Directories are made owner-only here too, once the
+ * database is open, so that a DATA_DIR loosened later still does not expose its contents.
+ */
+export function restrictDirectoriesToOwner(directory: string): void {
+  for (const entry of readdirSync(directory, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const full = path.join(directory, entry.name);
+    chmodSync(full, 0o700);
+    restrictDirectoriesToOwner(full);
+  }
+}
+
+/** The minimum length of an HS256 key, the kept one as JWT_SECRET. */
+const MIN_SECRET_BYTES = 32;
 
 function processIsAlive(pid: number): boolean {
   try {
@@ -21,7 +64,10 @@ function processIsAlive(pid: number): boolean {
  * is taken over. Returns the function that releases it.
  */
 export function lockDataDir(dataDir: string): () => void {
-  mkdirSync(dataDir, { recursive: true });
+  // Everything the embedded database writes from here on is owner-only, whatever the umask was.
+  process.umask(0o077);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  assertOwnerOnly(dataDir, 'DATA_DIR');
   const lockFile = path.join(dataDir, 'allot.pid');
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -54,15 +100,24 @@ export function lockDataDir(dataDir: string): () => void {
  * so tokens survive a restart without anyone having to configure a secret.
  */
 export function embeddedJwtSecret(dataDir: string): string {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, 'jwt-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) return keptSecret(file);
   const secret = randomBytes(32).toString('base64url');
   try {
     writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
     return secret;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return keptSecret(file);
     throw error;
   }
+}
+
+function keptSecret(file: string): string {
+  assertOwnerOnly(file, 'the secret');
+  const secret = readFileSync(file, 'utf8').trim();
+  if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) {
+    throw new DataDirInUseError(`the secret in ${file} is shorter than ${MIN_SECRET_BYTES} bytes: delete it to have a new one made`);
+  }
+  return secret;
 }

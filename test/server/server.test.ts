@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -26,6 +26,50 @@ async function login(server: ServerProcess, email: string, password: string) {
 
 // These start the real server process; the embedded database makes them independent of DATABASE_URL.
 describe.runIf(!onPostgres)('the embedded server process', () => {
+  it('keeps DATA_DIR, every directory in it and the secret owner-only, whatever the umask', async () => {
+    const dir = path.join(dataDir(), 'fresh');
+    const server = await startServer({ DATA_DIR: dir });
+    onTestFinished(() => {
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    });
+    await waitUntilReady(server);
+    const reachable: string[] = [];
+    const walk = (at: string) => {
+      for (const entry of readdirSync(at, { withFileTypes: true })) {
+        if (!entry.isDirectory()) continue;
+        const full = path.join(at, entry.name);
+        if ((statSync(full).mode & 0o077) !== 0) reachable.push(`${full} ${(statSync(full).mode & 0o777).toString(8)}`);
+        walk(full);
+      }
+    };
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(path.join(dir, 'jwt-secret')).mode & 0o777).toBe(0o600);
+    walk(dir);
+    expect(reachable).toEqual([]);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+
+  it.each([
+    ['a DATA_DIR others can read (0755)', (dir: string) => chmodSync(dir, 0o755), /DATA_DIR .* can be reached by other users \(mode 755\)/],
+    [
+      'a secret others can read (0644)',
+      (dir: string) => writeFileSync(path.join(dir, 'jwt-secret'), `${'s'.repeat(43)}\n`, { mode: 0o644 }),
+      /the secret .* can be reached by other users \(mode 644\)/,
+    ],
+    [
+      'a secret of 3 bytes',
+      (dir: string) => writeFileSync(path.join(dir, 'jwt-secret'), 'abc\n', { mode: 0o600 }),
+      /shorter than 32 bytes/,
+    ],
+  ])('refuses to start with %s, saying what to do', async (_case, prepare, message) => {
+    const dir = dataDir();
+    prepare(dir);
+    const server = await startServer({ DATA_DIR: dir });
+    expect(await server.exited).not.toBe(0);
+    expect(server.output()).toMatch(message);
+  });
+
   it('a generated administrator: its password never in the output, but in an owner-only file whose path is logged; a restart makes none', async () => {
     const dir = dataDir();
     const first = await startServer({ DATA_DIR: dir });
