@@ -59,23 +59,30 @@ export function isPoolExhausted(error: unknown): boolean {
   return error instanceof Error && error.message === 'timeout exceeded when trying to connect';
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-const UNREACHABLE_MESSAGES = ['Connection terminated', 'is not queryable', 'Client was closed'];
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const CONNECTION_MESSAGES = ['Connection terminated', 'is not queryable', 'Client was closed'];
 
 /**
- * The database went away or cannot be reached (down, restarting, shutting down, network): the
- * request did not happen as far as the client can tell, and another try may work. Drizzle wraps
- * the driver's error, so the chain of causes is searched.
+ * The connection to the database was refused or lost (down, restarting, network): no SQLSTATE,
+ * only the socket's error or pg's message. Drizzle wraps the driver's error, so the chain of causes
+ * is searched. What the server itself answers with a SQLSTATE is mapped in problems.ts.
  */
-export function isDatabaseUnreachable(error: unknown): boolean {
+export function isConnectionLost(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    // 08: connection exceptions; 53: out of connections or resources; 57P01-03: shutting down or
-    // starting; 25006: a read-only server (a replica, during a failover).
-    if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || /^(08|53)|^57P0[1-3]$|^25006$/.test(code))) return true;
-    if (UNREACHABLE_MESSAGES.some((message) => e instanceof Error && e.message.includes(message))) return true;
+    if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) return true;
+    if (CONNECTION_MESSAGES.some((message) => e instanceof Error && e.message.includes(message))) return true;
   }
   return false;
+}
+
+/** The SQLSTATE of a database error, on the error or (Drizzle wraps it) on a cause. */
+export function sqlStateOf(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
 }
 
 async function openPostgres(url: string, options: DatabaseOptions): Promise<DatabaseHandle> {
@@ -160,7 +167,7 @@ async function assertMigrated(db: Database): Promise<void> {
     applied = Number(row?.newest ?? 0);
   } catch (error) {
     // No migrations schema or table (42P01 undefined_table, 3F000 invalid_schema_name): nothing was applied.
-    const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
+    const code = sqlStateOf(error);
     if (code !== '42P01' && code !== '3F000') throw error;
   }
   if (applied < newest) {

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { isDatabaseUnreachable, isPoolExhausted } from './db.ts';
+import { isConnectionLost, isPoolExhausted } from './db.ts';
 
 /**
  * Every error allot answers with, as RFC 9457 problem+json. Services throw these; the one error
@@ -134,6 +134,11 @@ export function problemFromDatabase(error: unknown, constraints: ConstraintProbl
     case '22021': // character_not_in_repertoire: JSON allows "\u0000" in a string, PostgreSQL text does not
     case '22P05': // untranslatable_character
       return problems.invalidText();
+    case '57P01': // admin_shutdown
+    case '57P02': // crash_shutdown
+    case '57P03': // cannot_connect_now: starting up
+    case '25006': // read_only_sql_transaction: a replica, during a failover
+      return problems.databaseUnavailable();
     case '57014': // query_canceled: the statement timeout
     case '55P03': // lock_not_available
       return problems.databaseBusy();
@@ -141,7 +146,8 @@ export function problemFromDatabase(error: unknown, constraints: ConstraintProbl
     case '40P01': // deadlock_detected
       return problems.concurrentChange();
     default:
-      return undefined;
+      // 08: connection exceptions; 53: out of connections, memory or disk.
+      return /^(08|53)/.test(db.code) ? problems.databaseUnavailable() : undefined;
   }
 }
 
@@ -244,7 +250,7 @@ export function createErrorHandler(constraints: ConstraintProblems) {
     const framework = error.code ? FRAMEWORK_PROBLEMS[error.code] : undefined;
     if (framework) return sendProblem(reply, framework());
     if (isPoolExhausted(error)) return sendProblem(reply, problems.databaseBusy());
-    if (isDatabaseUnreachable(error)) {
+    if (isConnectionLost(error)) {
       request.log.error({ err: error }, 'the database cannot be reached');
       return sendProblem(reply, problems.databaseUnavailable());
     }
