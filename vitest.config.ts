@@ -9,7 +9,9 @@ const exclude = ['test/stress/**'];
 const databaseFree = ['test/config.test.ts', 'test/contract/openapi-lint.test.ts', 'test/contract/typed-client.test.ts'];
 // Files share their worker's module cache (isolate: false): no test mocks a module or keeps state
 // in one, and every file opens its own database and apps. It took a 57 s part of the suite to 39 s.
-const shared = { include, exclude, isolate: false, testTimeout: 60_000, hookTimeout: 120_000 };
+// Passwords are hashed at a test cost (test/support/fast-passwords.ts).
+const setupFiles = ['test/support/fast-passwords.ts'];
+const shared = { include, exclude, setupFiles, isolate: false, testTimeout: 60_000, hookTimeout: 120_000 };
 
 export default defineConfig({
   test: {

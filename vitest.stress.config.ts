@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 // `npm run test:stress`: the long suites (crash, hostile input at full size) on PostgreSQL
 // (DATABASE_URL is required), and the whole suite once more through PgBouncer in transaction
 // pooling mode when PGBOUNCER_URL points at one in front of the same database (`.ci/run` starts it).
-const shared = { testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false };
+// Passwords are hashed at a test cost (test/support/fast-passwords.ts).
+const shared = { testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false, setupFiles: ['test/support/fast-passwords.ts'] };
 // Through the pooler: the whole suite, but the files that start server processes of their own and
 // the migrations' (migrations run over a direct connection, never through a transaction pooler).
 const throughPooler = {

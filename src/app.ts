@@ -26,8 +26,8 @@ import { ProjectAssignment } from './projects/assignments/assignments.schemas.ts
 import { projectAssignmentRoutes } from './projects/assignments/assignments.routes.ts';
 import { Project } from './projects/projects/projects.schemas.ts';
 import { projectRoutes } from './projects/projects/projects.routes.ts';
-import { LoginThrottle } from './users/login/login-throttle.ts';
 import { loginRoutes } from './users/login/login.routes.ts';
+import { tokenHolderCheck } from './users/login/token-holders.ts';
 import { userConstraints } from './users/users.problems.ts';
 import { userRoutes } from './users/users.routes.ts';
 import { User } from './users/users.schemas.ts';
@@ -42,6 +42,51 @@ export interface AppOptions {
 }
 
 export type App = FastifyInstance;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * GET /metrics on a port of its own (METRICS_PORT), or null when the app serves it: server.ts
+     * makes it listen beside the app, and it closes with the app.
+     */
+    metricsListener: FastifyInstance | null;
+  }
+}
+
+/**
+ * How long a client may take. REQUEST_TIMEOUT bounds the sending of a whole request, headers and
+ * body, so a body trickled a byte at a time cannot hold a connection: Node answers it through the
+ * clientErrorHandler (408 problem+json) and closes. CONNECTION_TIMEOUT bounds the silence of a
+ * socket before its first request or during one.
+ *
+ * Both go to Node's server as it is created (`http`), not only as Fastify sets them afterwards:
+ * created without them, Node keeps headersTimeout at 60 s, and a headersTimeout above the
+ * requestTimeout leaves a body that arrives after complete headers unbounded (Node 20, measured).
+ * Node looks for late requests only every connectionsCheckingInterval (30 s by default, which would
+ * let a 30 s limit run to a minute), so it looks ten times per limit.
+ */
+function connectionLimits(config: Config) {
+  const requestTimeout = config.requestTimeoutMs;
+  return {
+    requestTimeout,
+    connectionTimeout: config.connectionTimeoutMs,
+    http: { requestTimeout, connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.round(requestTimeout / 10))) },
+  };
+}
+
+/** The listener of METRICS_PORT: /metrics alone, kept off the public port and its load balancer. */
+function metricsListener(config: Config): FastifyInstance {
+  const listener = Fastify({
+    logger: false,
+    ...connectionLimits(config),
+    routerOptions: ROUTER_OPTIONS,
+    clientErrorHandler: answerClientError,
+    forceCloseConnections: 'idle',
+  });
+  listener.setErrorHandler(createErrorHandler({}));
+  listener.setNotFoundHandler(createNotFoundHandler(trackAllowedMethods(listener)));
+  return listener;
+}
 
 /**
  * TRUST_PROXY as Fastify takes it. A hop count trusts that many proxies in front of the server,
@@ -68,6 +113,7 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
     // What the router and Node's HTTP parser refuse is problem+json like every other error.
     frameworkErrors: handleFrameworkError,
     clientErrorHandler: answerClientError,
+    ...connectionLimits(config),
     // Shut down cleanly: stop accepting, let requests in flight finish. A request that arrives on a
     // kept-alive connection meanwhile gets a 503 problem from observability.ts, not Fastify's own body.
     return503OnClosing: false,
@@ -85,7 +131,10 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
   registerIdempotency(app, database.db);
   // The document sees only the routes registered after it, so it comes first.
   await registerOpenApi(app, [Vehicle, Technician, Assignment, User, Project, ProjectAssignment, AuditEntry]);
-  registerObservability(app, () => database.ping());
+  const metrics = config.metricsPort === undefined ? null : metricsListener(config);
+  app.decorate('metricsListener', metrics);
+  if (metrics) app.addHook('onClose', () => metrics.close());
+  registerObservability(app, () => database.ping(), metrics);
   registerSecurityHeaders(app);
 
   const db = database.db;
@@ -93,11 +142,11 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
   const verifier = createTokenVerifier({
     ...config,
     jwtSecret,
+    checkTokenHolder: tokenHolderCheck(database.db),
     onProviderFailure: (error) =>
       app.log.warn({ err: error, jwksUrl: config.jwksUrl }, "the identity provider's keys could not be fetched; trying again in 30 s"),
   });
-  const throttle = new LoginThrottle();
-  await app.register(loginRoutes, { prefix: '/api/auth', db, jwtSecret, config, throttle });
+  await app.register(loginRoutes, { prefix: '/api/auth', db, jwtSecret, config });
 
   await app.register(async (admin) => {
     admin.addHook('onRequest', adminGuard(verifier));

@@ -15,6 +15,12 @@ export interface Config {
   databasePooler: 'none' | 'transaction';
   /** The longest any database statement may run, lock waits included, in milliseconds. */
   statementTimeoutMs: number;
+  /** The longest a client may take to send a whole request, headers and body, in milliseconds. */
+  requestTimeoutMs: number;
+  /** How long a connection may stay silent before its first request or during one, in milliseconds. */
+  connectionTimeoutMs: number;
+  /** A port of its own for GET /metrics, which the public port then does not serve; undefined: on `port`. */
+  metricsPort: number | undefined;
   dataDir: string;
   /** HS256 key; undefined when only an identity provider's tokens are accepted. */
   jwtSecret: string | undefined;
@@ -67,6 +73,12 @@ function tokenTtl(value: string): number {
   return seconds;
 }
 
+function portNumber(value: string, name: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new ConfigError(`${name} must be a port number (got "${value}")`);
+  return port;
+}
+
 function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = env[name]?.trim();
   return value ? value : undefined;
@@ -113,6 +125,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(optional(env, 'PORT') ?? '3000');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT must be a port number');
 
+  const metricsValue = optional(env, 'METRICS_PORT');
+  const metricsPort = metricsValue === undefined ? undefined : portNumber(metricsValue, 'METRICS_PORT');
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) {
+    throw new ConfigError('METRICS_PORT must differ from PORT: it is a listener of its own');
+  }
+
   const dataDir = path.resolve(optional(env, 'DATA_DIR') ?? './data');
   const database = databaseTarget(optional(env, 'DATABASE_URL'), dataDir);
 
@@ -152,6 +170,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database,
     databasePooler,
     statementTimeoutMs: parseMilliseconds(optional(env, 'STATEMENT_TIMEOUT') ?? '5s', 'STATEMENT_TIMEOUT'),
+    requestTimeoutMs: parseMilliseconds(optional(env, 'REQUEST_TIMEOUT') ?? '30s', 'REQUEST_TIMEOUT'),
+    connectionTimeoutMs: parseMilliseconds(optional(env, 'CONNECTION_TIMEOUT') ?? '60s', 'CONNECTION_TIMEOUT'),
+    metricsPort,
     dataDir,
     jwtSecret,
     jwksUrl,

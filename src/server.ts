@@ -52,6 +52,12 @@ async function main() {
 
   const app = await buildApp({ config, database, jwtSecret });
   await app.listen({ port: config.port, host: config.host });
+  // Bound to HOST like the API: what keeps /metrics from clients is that the load balancer forwards
+  // PORT alone. It closes with the app (stop() below).
+  if (app.metricsListener) {
+    const address = await app.metricsListener.listen({ port: config.metricsPort, host: config.host });
+    app.log.info({ address }, 'GET /metrics is served on its own port');
+  }
   showOnce(firstRunLines, config.dataDir, app);
 
   let stopping = false;

@@ -121,3 +121,44 @@ describe('TOKEN_TTL', () => {
     expect(() => loadConfig({ TOKEN_TTL: value })).toThrow(/TOKEN_TTL may be 24h at most/);
   });
 });
+
+describe('REQUEST_TIMEOUT and CONNECTION_TIMEOUT', () => {
+  it('are 30 s to send a whole request and 60 s of silence by default', () => {
+    const config = loadConfig({});
+    expect(config.requestTimeoutMs).toBe(30_000);
+    expect(config.connectionTimeoutMs).toBe(60_000);
+  });
+
+  it('are read like STATEMENT_TIMEOUT', () => {
+    const config = loadConfig({ REQUEST_TIMEOUT: '10s', CONNECTION_TIMEOUT: '1500ms' });
+    expect(config.requestTimeoutMs).toBe(10_000);
+    expect(config.connectionTimeoutMs).toBe(1_500);
+  });
+
+  it.each([
+    ['REQUEST_TIMEOUT', '0'],
+    ['REQUEST_TIMEOUT', 'forever'],
+    ['CONNECTION_TIMEOUT', '0s'],
+    ['CONNECTION_TIMEOUT', '11m'],
+  ])('%s="%s" refuses to start: it must be from 1 ms to 10 minutes', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name} must be a duration from 1ms to 10 minutes`));
+  });
+});
+
+describe('METRICS_PORT', () => {
+  it('is unset by default: /metrics is served on PORT', () => {
+    expect(loadConfig({}).metricsPort).toBeUndefined();
+  });
+
+  it('a port number gives /metrics a port of its own', () => {
+    expect(loadConfig({ METRICS_PORT: '9464' }).metricsPort).toBe(9464);
+  });
+
+  it.each(['http', '-1', '65536', '94.64'])('"%s" refuses to start', (value) => {
+    expect(() => loadConfig({ METRICS_PORT: value })).toThrow(/METRICS_PORT must be a port number/);
+  });
+
+  it('the port of the API refuses to start: it is a listener of its own', () => {
+    expect(() => loadConfig({ PORT: '3000', METRICS_PORT: '3000' })).toThrow(/METRICS_PORT must differ from PORT/);
+  });
+});

@@ -11,6 +11,12 @@ export const AuditEntry = Type.Object(
     id: Type.Integer({ minimum: 1 }),
     at: Timestamp,
     actor: Type.String({ description: "the token's sub; for a failed sign-in, the email tried" }),
+    actorIssuer: Nullable(
+      Type.String({
+        description:
+          "who vouched for the actor: `allot` for a token this server signed, else the identity provider's `iss`; null for sign-ins",
+      }),
+    ),
     action: Action,
     entityType: EntityType,
     entityId: Nullable(Type.String({ description: "the entity's id as a string; null for a failed sign-in of an unknown email" })),

@@ -124,6 +124,11 @@ export const users = pgTable(
       .default('active'),
     isEmailVerified: boolean('is_email_verified').notNull().default(false),
     passwordHash: text('password_hash'),
+    /**
+     * Raised whenever the password is set or removed. A token from sign-in carries the version it
+     * was issued at, and stops working once the two differ.
+     */
+    tokenVersion: integer('token_version').notNull().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -227,6 +232,8 @@ export const auditLog = pgTable(
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     at: timestamptz('at').notNull().defaultNow(),
     actor: text('actor').notNull(),
+    /** Who vouched for the actor: `allot` for a token this server signed, else the provider's `iss`; null for sign-ins. */
+    actorIssuer: text('actor_issuer'),
     action: text('action').notNull(),
     entityType: text('entity_type').notNull(),
     entityId: text('entity_id'),
@@ -270,4 +277,39 @@ export const idempotencyKeys = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.subject, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in throttle
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Failed sign-ins counted per key in fixed 15-minute windows, shared by every replica. A key is
+ * `address:` and the client address (an IPv6 client by its /64), or `account:` and the email tried,
+ * lower-cased, whether or not such a user exists.
+ */
+export const loginFailures = pgTable(
+  'login_failures',
+  {
+    key: text('key').primaryKey(),
+    failures: integer('failures').notNull(),
+    windowStartedAt: timestamptz('window_started_at').notNull(),
+  },
+  (t) => [index('login_failures_window_idx').on(t.windowStartedAt)],
+);
+
+/**
+ * The addresses each user signed in from, and when last: an account held back by others' failures
+ * still lets its owner in from an address they used before.
+ */
+export const loginKnownAddresses = pgTable(
+  'login_known_addresses',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.userId, { onDelete: 'cascade' }),
+    address: text('address').notNull(),
+    lastSignedInAt: timestamptz('last_signed_in_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.address] }), index('login_known_addresses_last_idx').on(t.lastSignedInAt)],
 );

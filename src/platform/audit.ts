@@ -17,12 +17,19 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
  */
 export interface AuditContext {
   actor: string;
+  /** Who vouched for the actor (the token's issuer); absent for sign-ins, which have no token. */
+  actorIssuer?: string;
   requestId: string;
   idempotencyClaim?: IdempotencyClaim | null;
 }
 
 export function auditContext(request: FastifyRequest): AuditContext {
-  return { actor: actor(request), requestId: String(request.id), idempotencyClaim: request.idempotencyClaim };
+  return {
+    actor: actor(request),
+    actorIssuer: request.principal?.issuer,
+    requestId: String(request.id),
+    idempotencyClaim: request.idempotencyClaim,
+  };
 }
 
 export interface AuditEntry {
@@ -45,6 +52,7 @@ export async function recordAudit(db: Executor, context: AuditContext, ...entrie
   await db.insert(auditLog).values(
     entries.map((entry) => ({
       actor: context.actor,
+      actorIssuer: context.actorIssuer ?? null,
       requestId: context.requestId,
       action: entry.action,
       entityType: entry.entityType,

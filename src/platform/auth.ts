@@ -5,9 +5,20 @@ import { Problem, problems } from './problems.ts';
 
 export interface Principal {
   sub: string;
+  /** Who vouched for `sub`: `allot` for a token signed with this server's secret, else the provider's `iss`. */
+  issuer: string;
   roles: string[];
   isAdmin: boolean;
 }
+
+/** The issuer recorded for tokens signed with this server's own secret. */
+export const SERVER_ISSUER = 'allot';
+
+/** A token issued at sign-in carries the version of its user's password it was issued under. */
+const TOKEN_VERSION_CLAIM = 'ver';
+
+/** The user a token issued at sign-in names, as they are now: their roles, or null when the token no longer holds. */
+export type TokenHolderCheck = (userId: string, tokenVersion: number) => Promise<{ roles: string[] } | null>;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,6 +33,8 @@ export interface AuthSettings {
   jwtAudience: string | undefined;
   /** Told of each failed fetch of the provider's keys: at most once per back-off. */
   onProviderFailure?: (error: unknown) => void;
+  /** Checks, at each request, a token issued at sign-in against its user. */
+  checkTokenHolder?: TokenHolderCheck;
 }
 
 /** After a failed fetch of the provider's keys, none is tried again for this long. */
@@ -109,7 +122,9 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
       }
       try {
         let payload: JWTPayload;
+        let issuer: string;
         if (alg === 'HS256' && secret) {
+          issuer = SERVER_ISSUER;
           ({ payload } = await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] }));
         } else if (alg && ASYMMETRIC_ALGORITHMS.includes(alg) && jwks) {
           ({ payload } = await jwtVerify(token, jwks, {
@@ -118,6 +133,8 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
             // A provider's token is refused once it is this old, whatever its own exp says.
             maxTokenAge: PROVIDER_TOKEN_MAX_AGE,
           }).catch(providerUnreachable));
+          // Required by the options: a provider's token always names its issuer.
+          issuer = payload.iss!;
         } else {
           throw problems.unauthorized(`tokens signed with ${alg ?? 'no algorithm'} are not accepted here`);
         }
@@ -126,8 +143,20 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
         if (payload.sub.length > 255 || CONTROL_CHARACTERS.test(payload.sub)) {
           throw problems.unauthorized("the token's subject is longer than 255 characters or holds control characters");
         }
-        const roles = rolesOf(payload);
-        return { sub: payload.sub, roles, isAdmin: roles.some((role) => role.toLowerCase() === 'admin') };
+        let roles = rolesOf(payload);
+        const tokenVersion = payload[TOKEN_VERSION_CLAIM];
+        // Signed by this server at sign-in: it holds while its user is active, unchanged in
+        // password, and it carries their roles as they are now, not as they were at sign-in.
+        if (issuer === SERVER_ISSUER && tokenVersion !== undefined && settings.checkTokenHolder) {
+          const holder = typeof tokenVersion === 'number' ? await settings.checkTokenHolder(payload.sub, tokenVersion) : null;
+          if (!holder) {
+            throw problems.unauthorized(
+              "the token's user was deleted, made inactive or changed password since it was issued: sign in again",
+            );
+          }
+          roles = holder.roles;
+        }
+        return { sub: payload.sub, issuer, roles, isAdmin: roles.some((role) => role.toLowerCase() === 'admin') };
       } catch (error) {
         throw error instanceof joseErrors.JOSEError ? problems.unauthorized(describeJoseError(error)) : error;
       }
@@ -191,6 +220,8 @@ export function actor(request: FastifyRequest): string {
 export interface TokenClaims {
   sub: string;
   roles: string[];
+  /** For a token issued at sign-in: the user's token version, checked at each request. */
+  tokenVersion?: number;
   ttlSeconds: number;
   issuer?: string;
   audience?: string;
@@ -199,7 +230,8 @@ export interface TokenClaims {
 export async function issueToken(secret: string, claims: TokenClaims): Promise<{ token: string; expiresAt: Date }> {
   const issuedAt = Math.floor(Date.now() / 1000);
   const expiresAt = new Date((issuedAt + claims.ttlSeconds) * 1000);
-  let jwt = new SignJWT({ roles: claims.roles })
+  const versioned = claims.tokenVersion === undefined ? {} : { [TOKEN_VERSION_CLAIM]: claims.tokenVersion };
+  let jwt = new SignJWT({ roles: claims.roles, ...versioned })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.sub)
     .setIssuedAt(issuedAt)

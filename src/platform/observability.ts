@@ -99,7 +99,22 @@ function writeRequestLine(request: FastifyRequest, reply: FastifyReply): void {
   else reply.log.info(line, 'request completed');
 }
 
-export function registerObservability(app: FastifyInstance, ping: () => Promise<void>): void {
+/**
+ * What /metrics shows on the public port: everything but nodejs_version_info, whose exact Node
+ * version tells anyone who can reach the port which published vulnerabilities to try. A port of
+ * its own (METRICS_PORT), which only the monitoring should reach, shows it all.
+ */
+function publicView(registry: Registry): Registry {
+  const exposed = Registry.merge([registry]);
+  exposed.removeSingleMetric('nodejs_version_info');
+  return exposed;
+}
+
+/**
+ * Request ids, the request log, /healthz and /readyz, and /metrics: on the app, or on
+ * `metricsListener` alone when it is given (METRICS_PORT), so the public port does not serve it.
+ */
+export function registerObservability(app: FastifyInstance, ping: () => Promise<void>, metricsListener: FastifyInstance | null): void {
   // Once shutdown begins, a request on a kept-alive connection is told to go elsewhere, as problem+json.
   let closing = false;
   app.addHook('preClose', async () => {
@@ -165,6 +180,14 @@ export function registerObservability(app: FastifyInstance, ping: () => Promise<
       }
     },
   );
+  if (metricsListener) {
+    metricsListener.get('/metrics', async (_request, reply) => {
+      reply.type(registry.contentType);
+      return registry.metrics();
+    });
+    return;
+  }
+  const exposed = publicView(registry);
   const metricsResponse = {
     200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: Type.String() } } },
   };
@@ -172,8 +195,8 @@ export function registerObservability(app: FastifyInstance, ping: () => Promise<
     '/metrics',
     { schema: { operationId: 'getMetrics', tags: ['service'], summary: 'Prometheus metrics', response: metricsResponse } },
     async (_request, reply) => {
-      reply.type(registry.contentType);
-      return registry.metrics();
+      reply.type(exposed.contentType);
+      return exposed.metrics();
     },
   );
 }

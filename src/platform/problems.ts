@@ -281,7 +281,8 @@ export function createNotFoundHandler(allowedMethods: (path: string) => string[]
   return function handleNotFound(request: FastifyRequest, reply: FastifyReply) {
     const path = request.url.split('?')[0] ?? '/';
     const allowed = allowedMethods(path);
-    if (allowed.length > 0) return sendProblem(reply, problems.methodNotAllowed(request.method, path, allowed));
+    // A route that takes this method and found nothing (a file missing under /docs/static/) is a 404.
+    if (allowed.length > 0 && !allowed.includes(request.method)) return sendProblem(reply, problems.methodNotAllowed(request.method, path, allowed));
     return sendProblem(reply, problems.routeNotFound(request.method, path));
   };
 }

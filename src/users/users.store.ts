@@ -65,7 +65,12 @@ export async function insertUser(db: Executor, record: UserRecord): Promise<User
 export async function updateUser(db: Executor, userId: string, changes: Partial<UserRecord>): Promise<User | undefined> {
   const [row] = await db
     .update(users)
-    .set({ ...changes, updatedAt: sql`now()` })
+    // Setting or removing the password ends every token issued at sign-in under the old one.
+    .set({
+      ...changes,
+      ...(changes.passwordHash === undefined ? {} : { tokenVersion: sql`${users.tokenVersion} + 1` }),
+      updatedAt: sql`now()`,
+    })
     .where(eq(users.userId, userId))
     .returning(userColumns);
   return row && toUser(row);

@@ -301,6 +301,7 @@ describe(`concurrent changes (${onPostgres ? 'two instances on one PostgreSQL' :
       id: ofVehicle[0]!.id,
       at: ofVehicle[0]!.at,
       actor: actor.sub,
+      actorIssuer: 'allot',
       action: 'assign',
       entityType: 'assignment',
       entityId: String(assignment.id),

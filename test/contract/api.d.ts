@@ -79,7 +79,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with email and password; returns a bearer token */
+        /**
+         * Sign in with email and password; returns a bearer token
+         * @description Failed sign-ins are limited per client address and per account (429 with Retry-After); the token stops working once its user is made inactive, loses the Admin role (403), is deleted, or their password changes.
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -605,6 +608,7 @@ export interface components {
             at: string;
             /** @description the token's sub; for a failed sign-in, the email tried */
             actor: string;
+            actorIssuer: string | null;
             action: "create" | "update" | "delete" | "retire" | "assign" | "return" | "bulk_create" | "login" | "login_failed";
             entityType: "vehicle" | "technician" | "assignment" | "reservation" | "user" | "project" | "project_assignment";
             entityId: string | null;

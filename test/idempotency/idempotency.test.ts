@@ -26,7 +26,7 @@ beforeAll(async () => {
     routes: (app) => {
       // The admin routes' guard is not on test routes: every caller here is one subject.
       app.addHook('onRequest', async (request) => {
-        request.principal = { sub: 'test-route-caller', roles: ['admin'], isAdmin: true };
+        request.principal = { sub: 'test-route-caller', issuer: 'allot', roles: ['admin'], isAdmin: true };
       });
       app.post('/api/v1/test-flaky', async () => {
         if (failuresLeft > 0) {

@@ -55,6 +55,11 @@ describe('a wrong method on a known path', () => {
     expectProblem(await t.request('PUT', '/api/admin/lorries'), 404, 'route-not-found');
   });
 
+  it('a file missing under a route that takes GET (/docs/static/) is 404, not 405', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/docs/static/no-such-file.js' });
+    expectProblem(response, 404, 'route-not-found');
+  });
+
   it('a method Node does not know at all is 501 problem+json', async () => {
     const response = await rawRequest('FROB /api/admin/vehicles HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     expectProblem(response, 501, 'method-not-implemented');

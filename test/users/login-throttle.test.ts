@@ -1,24 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { LoginThrottle } from '../../src/users/login/login-throttle.ts';
+import { clientNetwork } from '../../src/users/login/login-throttle.ts';
 
-const MINUTE = 60_000;
-
-describe('the sign-in throttle', () => {
-  it('holds a client back after 5 failures for what is left of 15 minutes since the first, then forgets them', () => {
-    const throttle = new LoginThrottle();
-    const start = 1_000_000_000;
-    for (let i = 0; i < 5; i++) throttle.recordFailure('203.0.113.7', start + i * MINUTE);
-    expect(throttle.retryAfter('203.0.113.7', start + 5 * MINUTE)).toBe(10 * 60);
-    expect(throttle.retryAfter('203.0.113.7', start + 15 * MINUTE - 1000)).toBe(1);
-    // The first failure leaves the window: four remain, so the client may try again.
-    expect(throttle.retryAfter('203.0.113.7', start + 15 * MINUTE)).toBe(0);
-    expect(throttle.retryAfter('203.0.113.8', start)).toBe(0);
+describe('the address a client is counted by', () => {
+  it.each([
+    ['203.0.113.7', '203.0.113.7'],
+    ['::ffff:203.0.113.7', '203.0.113.7'],
+    ['::FFFF:203.0.113.7', '203.0.113.7'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2::ffff', '2001:db8:1:2::/64'],
+    ['2001:0db8:0001:0002:aaaa:bbbb:cccc:dddd', '2001:db8:1:2::/64'],
+    ['2001:DB8:1:2::1', '2001:db8:1:2::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['64:ff9b::192.0.2.33', '64:ff9b:0:0::/64'],
+  ])('%s is counted as %s', (address, network) => {
+    expect(clientNetwork(address)).toBe(network);
   });
 
-  it('a success clears the client', () => {
-    const throttle = new LoginThrottle();
-    for (let i = 0; i < 5; i++) throttle.recordFailure('203.0.113.9', 0);
-    throttle.recordSuccess('203.0.113.9');
-    expect(throttle.retryAfter('203.0.113.9', 0)).toBe(0);
+  it('every address of one /64 is one client; the next /64 is another', () => {
+    const inOne = ['2001:db8:a:b::1', '2001:db8:a:b:ffff:ffff:ffff:ffff', '2001:db8:a:b:1234::'].map(clientNetwork);
+    expect(new Set(inOne).size).toBe(1);
+    expect(clientNetwork('2001:db8:a:c::1')).not.toBe(inOne[0]);
   });
 });

@@ -1,10 +1,17 @@
+import { randomBytes, randomInt, scryptSync } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { eq } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { openDatabase } from '../../src/platform/db.ts';
+import { users } from '../../src/db/schema.ts';
 import { bootstrapAdministrator } from '../../src/users/login/bootstrap.ts';
+import { ACCOUNT_FAILURE_LIMIT, ADDRESS_FAILURE_LIMIT } from '../../src/users/login/login-throttle.ts';
+import { needsRehash, SCRYPT_PARAMS, useScryptParamsForTests } from '../../src/users/login/passwords.ts';
+import { TEST_SCRYPT_PARAMS } from '../support/fast-passwords.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { User } from '../../src/users/users.schemas.ts';
-import { testApp, testConfig, unique } from '../support/app.ts';
+import { clientAddress, testApp, testConfig, unique } from '../support/app.ts';
 import type { TestApp } from '../support/app.ts';
 import { expectProblem } from '../support/problems.ts';
 import type { ResponseLike } from '../support/problems.ts';
@@ -18,10 +25,6 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const PASSWORD = 'correct horse battery staple';
-
-/** Each test signs in from its own address, so that the failures of one never throttle another. */
-let lastOctet = 0;
-const clientAddress = () => `10.0.${Math.floor(++lastOctet / 250)}.${(lastOctet % 250) + 1}`;
 
 function login(body: unknown, remoteAddress = '192.0.2.1') {
   return t.app.inject({ method: 'POST', url: '/api/auth/login', payload: body as object, remoteAddress });
@@ -110,11 +113,38 @@ describe('POST /api/auth/login', () => {
     expectProblem(await login(body, clientAddress()), 400, 'validation');
   });
 
-  it('after 5 failed sign-ins from one client the next is 429 too-many-login-attempts with Retry-After of the 15-minute window, even with the right password', async () => {
+  it('a user whose hash was made with older scrypt parameters signs in, and their hash is remade with N=2^15, r=8, p=3', async () => {
+    useScryptParamsForTests(SCRYPT_PARAMS);
+    onTestFinished(() => useScryptParamsForTests(TEST_SCRYPT_PARAMS));
     const user = await userWithPassword();
-    const address = clientAddress();
-    for (let i = 0; i < 5; i++) expectInvalidCredentials(await login({ email: user.email, password: `wrong-${i}` }, address));
-    const throttled = await login({ email: user.email, password: PASSWORD }, address);
+    // N=2^15, r=8, p=1: what this server hashed with before.
+    const salt = randomBytes(16);
+    const key = scryptSync(PASSWORD.normalize('NFKC'), salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 128 * 2 ** 15 * 8 * 2 });
+    const oldHash = ['scrypt', 2 ** 15, 8, 1, salt.toString('base64url'), key.toString('base64url')].join('$');
+    await t.database.db.update(users).set({ passwordHash: oldHash }).where(eq(users.userId, user.user_id));
+    expect(needsRehash(oldHash)).toBe(true);
+
+    const signedIn = await login({ email: user.email, password: PASSWORD }, clientAddress());
+    expect(signedIn.statusCode, signedIn.body).toBe(200);
+    const [row] = await t.database.db.select({ hash: users.passwordHash }).from(users).where(eq(users.userId, user.user_id));
+    expect(row!.hash).not.toBe(oldHash);
+    expect(row!.hash).toMatch(/^scrypt\$32768\$8\$3\$/);
+    expect(needsRehash(row!.hash!)).toBe(false);
+    // Remade, not changed: the token issued before the remake still works, and so does the password.
+    const { token } = signedIn.json<LoginResult>();
+    const vehicles = await t.app.inject({ method: 'GET', url: '/api/admin/vehicles', headers: { authorization: `Bearer ${token}` } });
+    expect(vehicles.statusCode).toBe(200);
+    expect((await login({ email: user.email, password: PASSWORD }, clientAddress())).statusCode).toBe(200);
+  });
+});
+
+describe('the sign-in throttle', () => {
+  const wrong = (email: string, address: string) => login({ email, password: 'wrong-password' }, address);
+
+  it(`after ${ACCOUNT_FAILURE_LIMIT} failures for an account, from ${ACCOUNT_FAILURE_LIMIT} addresses, a new address is 429 with Retry-After of the 15-minute window, even with the right password`, async () => {
+    const user = await userWithPassword();
+    for (let i = 0; i < ACCOUNT_FAILURE_LIMIT; i++) expectInvalidCredentials(await wrong(user.email, clientAddress()));
+    const throttled = await login({ email: user.email.toUpperCase(), password: PASSWORD }, clientAddress());
     const problem = expectProblem(throttled, 429, 'too-many-login-attempts');
     const retryAfter = Number(throttled.headers['retry-after']);
     expect(Number.isInteger(retryAfter)).toBe(true);
@@ -122,12 +152,60 @@ describe('POST /api/auth/login', () => {
     expect(retryAfter).toBeGreaterThanOrEqual(890);
     expect(retryAfter).toBeLessThanOrEqual(15 * 60);
     expect(problem.detail).toContain(`${retryAfter} s`);
+    expect(problem.detail).toContain('account');
+  });
 
-    // Another client is not held back.
+  it('an unknown email is counted like a known one: its 6th try is 429 too, so the answer tells nothing', async () => {
+    const email = `nobody-${unique()}@example.test`;
+    for (let i = 0; i < ACCOUNT_FAILURE_LIMIT; i++) expectInvalidCredentials(await wrong(email, clientAddress()));
+    expectProblem(await wrong(email.toUpperCase(), clientAddress()), 429, 'too-many-login-attempts');
+  });
+
+  it("others' failures do not lock the owner out: from an address they signed in from before, the right password still works", async () => {
+    const user = await userWithPassword();
+    const home = clientAddress();
+    expect((await login({ email: user.email, password: PASSWORD }, home)).statusCode).toBe(200);
+    for (let i = 0; i < 3 * ACCOUNT_FAILURE_LIMIT; i++) await wrong(user.email, clientAddress());
+    expectProblem(await login({ email: user.email, password: PASSWORD }, clientAddress()), 429, 'too-many-login-attempts');
+    // The owner at home is let through to the password check, which their password passes.
+    expect((await login({ email: user.email, password: PASSWORD }, home)).statusCode).toBe(200);
+    // A known address is still held by its own count, and a wrong password there is still wrong.
+    expectInvalidCredentials(await wrong(user.email, home));
+  });
+
+  it(`after ${ADDRESS_FAILURE_LIMIT} failures from one address, whatever the emails, the next is 429; another address is not held back`, async () => {
+    const user = await userWithPassword();
+    const address = clientAddress();
+    for (let i = 0; i < ADDRESS_FAILURE_LIMIT; i++) expectInvalidCredentials(await wrong(`sprayed-${unique()}@example.test`, address));
+    const throttled = expectProblem(await login({ email: user.email, password: PASSWORD }, address), 429, 'too-many-login-attempts');
+    expect(throttled.detail).toContain('client');
     expect((await login({ email: user.email, password: PASSWORD }, clientAddress())).statusCode).toBe(200);
   });
 
-  it('concurrent guesses from one client cannot get past the limit: 5 are checked (401), the rest are 429', async () => {
+  it('an IPv6 client is counted by its /64: other addresses of the same /64 are the same client', async () => {
+    const prefix = `2001:db8:${randomInt(0xffff).toString(16)}:${randomInt(0xffff).toString(16)}`;
+    for (let i = 1; i <= ADDRESS_FAILURE_LIMIT; i++)
+      expectInvalidCredentials(await wrong(`v6-${unique()}@example.test`, `${prefix}::${i}`));
+    expectProblem(await wrong(`v6-${unique()}@example.test`, `${prefix}:ffff:ffff:ffff:ffff`), 429, 'too-many-login-attempts');
+    expectInvalidCredentials(await wrong(`v6-${unique()}@example.test`, `2001:db8:ffff:${randomInt(0xffff).toString(16)}::1`));
+  });
+
+  it('failures are counted in the database: replicas share them', async () => {
+    const replica = await testApp({ database: t.database });
+    try {
+      const email = `shared-${unique()}@example.test`;
+      for (let i = 0; i < ACCOUNT_FAILURE_LIMIT; i++) {
+        const app = i % 2 === 0 ? t.app : replica.app;
+        expectInvalidCredentials(await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password: 'x' } }));
+      }
+      const sixth = await replica.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password: 'x' } });
+      expectProblem(sixth, 429, 'too-many-login-attempts');
+    } finally {
+      await replica.close();
+    }
+  });
+
+  it(`concurrent guesses cannot get past the limit: ${ACCOUNT_FAILURE_LIMIT} are checked (401), the rest are 429`, async () => {
     const user = await userWithPassword();
     const address = clientAddress();
     const responses = await Promise.all(
@@ -135,19 +213,39 @@ describe('POST /api/auth/login', () => {
     );
     const checked = responses.filter((r) => r.statusCode === 401);
     const throttled = responses.filter((r) => r.statusCode === 429);
-    expect(checked).toHaveLength(5);
-    expect(throttled).toHaveLength(15);
+    expect(checked).toHaveLength(ACCOUNT_FAILURE_LIMIT);
+    expect(throttled).toHaveLength(20 - ACCOUNT_FAILURE_LIMIT);
     for (const response of checked) expectInvalidCredentials(response);
     for (const response of throttled) expectProblem(response, 429, 'too-many-login-attempts');
   });
 
-  it('a successful sign-in clears the failures of its client', async () => {
+  it('a successful sign-in is not counted as a failure', async () => {
     const user = await userWithPassword();
     const address = clientAddress();
-    for (let i = 0; i < 4; i++) await login({ email: user.email, password: 'wrong' }, address);
-    expect((await login({ email: user.email, password: PASSWORD }, address)).statusCode).toBe(200);
-    for (let i = 0; i < 4; i++) expectInvalidCredentials(await login({ email: user.email, password: 'wrong' }, address));
-    expect((await login({ email: user.email, password: PASSWORD }, address)).statusCode).toBe(200);
+    for (let i = 0; i < ADDRESS_FAILURE_LIMIT - 1; i++) expectInvalidCredentials(await wrong(`other-${unique()}@example.test`, address));
+    // Were they counted, the second of these would already be past the limit.
+    for (let i = 0; i < 3; i++) expect((await login({ email: user.email, password: PASSWORD }, address)).statusCode).toBe(200);
+    expectInvalidCredentials(await wrong(`other-${unique()}@example.test`, address));
+    expectProblem(await wrong(`other-${unique()}@example.test`, address), 429, 'too-many-login-attempts');
+  });
+
+  it('a flood of sign-ins from many addresses is refused fast (503 password-checks-busy) beyond a few password checks at once, and a later sign-in works', async () => {
+    // At the production cost: the bound is about slow hashes piling up.
+    useScryptParamsForTests(SCRYPT_PARAMS);
+    onTestFinished(() => useScryptParamsForTests(TEST_SCRYPT_PARAMS));
+    const user = await userWithPassword();
+    const flood = await Promise.all(
+      Array.from({ length: 120 }, () => login({ email: `flood-${unique()}@example.test`, password: 'wrong-password' }, clientAddress())),
+    );
+    const busy = flood.filter((r) => r.statusCode === 503);
+    // At most the cores' worth run and 8 times as many wait; the rest are turned away.
+    expect(busy.length).toBeGreaterThanOrEqual(120 - 9 * Math.max(2, availableParallelism()));
+    for (const response of busy) {
+      expectProblem(response, 503, 'password-checks-busy');
+      expect(response.headers['retry-after']).toBe('1');
+    }
+    for (const response of flood.filter((r) => r.statusCode !== 503)) expectInvalidCredentials(response);
+    expect((await login({ email: user.email, password: PASSWORD }, clientAddress())).statusCode).toBe(200);
   });
 });
 
@@ -262,13 +360,14 @@ describe('behind a proxy (TRUST_PROXY)', () => {
     ['a CIDR list one of which contains the proxy', '10.0.0.0/8,127.0.0.0/8'],
     ['a hop count of 1', '1'],
   ])(
-    'trusting %s, X-Forwarded-For keys the throttle: the client that failed 5 times is 429, another forwarded client still 401',
+    'trusting %s, X-Forwarded-For keys the throttle: the client that failed to the limit is 429, another forwarded client still 401',
     async (_case, trustProxy) => {
       const proxied = await behindProxy(trustProxy);
+      const [client, another] = [clientAddress(), clientAddress()];
       try {
-        for (let i = 0; i < 5; i++) expectInvalidCredentials(await attempt(proxied, '203.0.113.7'));
-        expectProblem(await attempt(proxied, '203.0.113.7'), 429, 'too-many-login-attempts');
-        expectInvalidCredentials(await attempt(proxied, '203.0.113.8'));
+        for (let i = 0; i < ADDRESS_FAILURE_LIMIT; i++) expectInvalidCredentials(await attempt(proxied, client));
+        expectProblem(await attempt(proxied, client), 429, 'too-many-login-attempts');
+        expectInvalidCredentials(await attempt(proxied, another));
       } finally {
         await proxied.close();
       }
@@ -280,24 +379,26 @@ describe('behind a proxy (TRUST_PROXY)', () => {
     ['an address list of the proxy', '127.0.0.1'],
   ])('trusting %s, what a client writes further left in X-Forwarded-For is not its address', async (_case, trustProxy) => {
     const proxied = await behindProxy(trustProxy);
+    const [seen, another] = [clientAddress(), clientAddress()];
     try {
       // The client forges an entry; the proxy appends the address it really saw.
-      for (let i = 1; i <= 5; i++) expectInvalidCredentials(await attempt(proxied, `198.18.0.${i}, 203.0.113.50`));
-      expectProblem(await attempt(proxied, '198.18.0.99, 203.0.113.50'), 429, 'too-many-login-attempts');
-      expectInvalidCredentials(await attempt(proxied, '203.0.113.51'));
+      for (let i = 1; i <= ADDRESS_FAILURE_LIMIT; i++) expectInvalidCredentials(await attempt(proxied, `198.18.0.${i}, ${seen}`));
+      expectProblem(await attempt(proxied, `198.18.0.99, ${seen}`), 429, 'too-many-login-attempts');
+      expectInvalidCredentials(await attempt(proxied, another));
     } finally {
       await proxied.close();
     }
   });
 
   it('trusting a list without the proxy, X-Forwarded-For is ignored: failures count against the socket address', async () => {
-    const direct = await behindProxy('192.0.2.10, 10.0.0.0/8');
+    const direct = await behindProxy('192.0.2.10, 198.18.0.0/15');
+    const socket = clientAddress();
     try {
-      for (let i = 1; i <= 5; i++) expectInvalidCredentials(await attempt(direct, `203.0.113.${i}`));
-      // Five different forwarded clients failed, yet all from 127.0.0.1: a sixth is held back too…
-      expectProblem(await attempt(direct, '203.0.113.99'), 429, 'too-many-login-attempts');
+      for (let i = 1; i <= ADDRESS_FAILURE_LIMIT; i++) expectInvalidCredentials(await attempt(direct, `203.0.113.${i}`, socket));
+      // Different forwarded clients failed, yet all from one socket address: the next is held back too…
+      expectProblem(await attempt(direct, '203.0.113.99', socket), 429, 'too-many-login-attempts');
       // …while another socket address is not.
-      expectInvalidCredentials(await attempt(direct, '203.0.113.99', '198.51.100.20'));
+      expectInvalidCredentials(await attempt(direct, '203.0.113.99', clientAddress()));
     } finally {
       await direct.close();
     }

@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../platform/db.ts';
-import { hashPassword } from './passwords.ts';
-import { anyAdministrator, insertAdministratorIfAbsent, upsertAdministrator } from './login.store.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+import { anyAdministrator, findUserForLogin, insertAdministratorIfAbsent, upsertAdministrator } from './login.store.ts';
 
 const GENERATED_ADMIN_EMAIL = 'admin@localhost';
 // Letters and digits only, so the password survives being pasted into a shell or a JSON string.
@@ -20,7 +20,10 @@ function generatePassword(length = 24): string {
  */
 export async function bootstrapAdministrator(db: Database, config: Config, baseUrl: string): Promise<string[]> {
   if (config.adminEmail && config.adminPassword) {
-    await upsertAdministrator(db, config.adminEmail, await hashPassword(config.adminPassword));
+    // The same password as before keeps its hash, so that a restart does not end the admin's tokens.
+    const stored = (await findUserForLogin(db, config.adminEmail))?.passwordHash;
+    const unchanged = stored && (await verifyPassword(config.adminPassword, stored));
+    await upsertAdministrator(db, config.adminEmail, unchanged ? stored : await hashPassword(config.adminPassword));
     return [];
   }
   // Accepting only the identity provider's tokens, the server issues none: a password would sign nobody in.
