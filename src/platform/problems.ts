@@ -282,7 +282,8 @@ export function createNotFoundHandler(allowedMethods: (path: string) => string[]
     const path = request.url.split('?')[0] ?? '/';
     const allowed = allowedMethods(path);
     // A route that takes this method and found nothing (a file missing under /docs/static/) is a 404.
-    if (allowed.length > 0 && !allowed.includes(request.method)) return sendProblem(reply, problems.methodNotAllowed(request.method, path, allowed));
+    if (allowed.length > 0 && !allowed.includes(request.method))
+      return sendProblem(reply, problems.methodNotAllowed(request.method, path, allowed));
     return sendProblem(reply, problems.routeNotFound(request.method, path));
   };
 }
