@@ -27,7 +27,7 @@ import { projectAssignmentRoutes } from './projects/assignments/assignments.rout
 import { Project } from './projects/projects/projects.schemas.ts';
 import { projectRoutes } from './projects/projects/projects.routes.ts';
 import { loginRoutes } from './users/login/login.routes.ts';
-import { tokenHolderCheck } from './users/login/token-holders.ts';
+import { tokenHolders } from './users/login/token-holders.ts';
 import { userConstraints } from './users/users.problems.ts';
 import { userRoutes } from './users/users.routes.ts';
 import { User } from './users/users.schemas.ts';
@@ -139,10 +139,11 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
 
   const db = database.db;
   const cursors = await loadCursors(db);
+  const holders = tokenHolders(db);
   const verifier = createTokenVerifier({
     ...config,
     jwtSecret,
-    checkTokenHolder: tokenHolderCheck(database.db),
+    checkTokenHolder: holders.check,
     onProviderFailure: (error) =>
       app.log.warn({ err: error, jwksUrl: config.jwksUrl }, "the identity provider's keys could not be fetched; trying again in 30 s"),
   });
@@ -154,7 +155,7 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
     await admin.register(technicianRoutes, { prefix: '/api/admin/technicians', db, cursors });
     await admin.register(assignmentRoutes, { prefix: '/api/admin/assignments', db, cursors });
     await admin.register(auditRoutes, { prefix: '/api/admin/audit-log', db, cursors });
-    await admin.register(userRoutes, { prefix: '/api/v1/users', db });
+    await admin.register(userRoutes, { prefix: '/api/v1/users', db, tokenHolders: holders });
     await admin.register(projectRoutes, { prefix: '/api/v1/projects', db });
     await admin.register(projectAssignmentRoutes, { prefix: '/api/v1/assignments', db });
   });

@@ -2,12 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { auditContext } from '../platform/audit.ts';
 import type { Database } from '../platform/db.ts';
+import type { TokenHolders } from './login/token-holders.ts';
 import { errors, noContent } from '../platform/openapi.ts';
 import { Page } from '../platform/schemas.ts';
 import { CreateUser, UpdateUser, UserIdParams, UserRef } from './users.schemas.ts';
 import * as service from './users.service.ts';
 
-export const userRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
+/** A user's change takes effect on their sign-in tokens at this replica's next request. */
+export const userRoutes: FastifyPluginAsyncTypebox<{ db: Database; tokenHolders: TokenHolders }> = async (app, { db, tokenHolders }) => {
   const tags = ['users'];
 
   app.post(
@@ -48,7 +50,11 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (ap
         response: { 200: UserRef, ...errors(404, 409) },
       },
     },
-    async (request) => service.updateUser(db, request.params.user_id, request.body, auditContext(request)),
+    async (request) => {
+      const user = await service.updateUser(db, request.params.user_id, request.body, auditContext(request));
+      tokenHolders.forget(request.params.user_id);
+      return user;
+    },
   );
 
   app.delete(
@@ -64,6 +70,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (ap
     },
     async (request, reply) => {
       await service.deleteUser(db, request.params.user_id, auditContext(request));
+      tokenHolders.forget(request.params.user_id);
       return reply.code(204).send(null);
     },
   );

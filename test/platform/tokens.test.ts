@@ -11,6 +11,7 @@ import type { TestApp } from '../support/app.ts';
 import { expectProblem } from '../support/problems.ts';
 import type { ResponseLike } from '../support/problems.ts';
 import { createUser } from '../support/users.ts';
+import { TOKEN_HOLDER_CACHE_MS } from '../../src/users/login/token-holders.ts';
 import { plate } from '../support/fleet.ts';
 import { auditLog } from '../../src/db/schema.ts';
 import { eq } from 'drizzle-orm';
@@ -391,6 +392,22 @@ describe('tokens issued by POST /api/auth/login stop working at the next request
     const { token } = signedIn.json<{ token: string }>();
     expect((await t.request('PATCH', `/api/v1/users/${user.user_id}`, { first_name: 'Renamed' })).statusCode).toBe(200);
     expectOk(await send(t, bearer(token)));
+  });
+
+  it('a change made through another replica takes effect within a second', async () => {
+    const other = await testApp({ database });
+    try {
+      const user = await createUser(t, { role: ['Admin'], password: PASSWORD });
+      const signedIn = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password: PASSWORD } });
+      const { token } = signedIn.json<{ token: string }>();
+      expectOk(await send(t, bearer(token)));
+      expect((await other.request('PATCH', `/api/v1/users/${user.user_id}`, { status: 'inactive' })).statusCode).toBe(200);
+      expectUnauthorized(await send(other, bearer(token)));
+      await new Promise((resolve) => setTimeout(resolve, TOKEN_HOLDER_CACHE_MS + 100));
+      expectUnauthorized(await send(t, bearer(token)));
+    } finally {
+      await other.close();
+    }
   });
 
   it('a token minted with the secret for a subject that is no user (npm run token) is not checked against users', async () => {
