@@ -127,7 +127,8 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
           await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
         }
       } finally {
-        client.release();
+        // Its session lost the statement timeout above: it must not go back to serve requests.
+        client.release(true);
       }
     },
     close: () => pool.end(),

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { sql } from 'drizzle-orm';
 import { is } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
 import * as schema from '../../src/db/schema.ts';
 import { expect, it } from 'vitest';
-import { openDatabase } from '../../src/platform/db.ts';
+import { openDatabase, queryRows } from '../../src/platform/db.ts';
 import { onPostgres } from '../support/app.ts';
 
 // Replicas that start together on an empty PostgreSQL database must apply the migrations once.
@@ -40,3 +41,17 @@ it.runIf(onPostgres)(
     }
   },
 );
+
+it.runIf(onPostgres)('the connection the migrations ran on does not go back to the pool without its statement timeout', async () => {
+  const database = await openDatabase(
+    { kind: 'postgres', url: process.env.DIRECT_DATABASE_URL ?? process.env.DATABASE_URL! },
+    { poolSize: 1, statementTimeoutMs: 1234 },
+  );
+  try {
+    await database.migrate();
+    const [row] = await queryRows<{ statement_timeout: string }>(database.db, sql`show statement_timeout`);
+    expect(row!.statement_timeout).toBe('1234ms');
+  } finally {
+    await database.close();
+  }
+});
