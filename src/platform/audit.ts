@@ -1,4 +1,6 @@
 import type { FastifyRequest } from 'fastify';
+import { sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import { auditLog } from '../db/schema.ts';
 import { actor } from './auth.ts';
 import type { Executor } from './db.ts';
@@ -61,4 +63,33 @@ export async function recordAudit(db: Executor, context: AuditContext, ...entrie
       after: entry.after ?? null,
     })),
   );
+}
+
+/**
+ * For a change made in one statement (no transaction round trips): the body of a CTE that marks
+ * the request's Idempotency-Key applied when `proceed` holds and this request still owns the key,
+ * returning one row then. The change's own CTE selects from it, so that a key taken over meanwhile
+ * stops the change, as markApplied does in a transaction. Without a key it is one row when
+ * `proceed` holds.
+ */
+export function appliedKey(context: AuditContext, proceed: SQL): SQL {
+  const claim = context.idempotencyClaim;
+  if (!claim) return sql`select 1 as applied where ${proceed}`;
+  return sql`update idempotency_keys set applied = true
+    where subject = ${claim.subject} and key = ${claim.key} and owner = ${claim.owner} and ${proceed}
+    returning 1 as applied`;
+}
+
+/**
+ * For a change made in one statement: the body of a CTE that writes an entry for each row of
+ * `from`, with the entity's id and its API objects before and after as SQL over that row.
+ */
+export function auditEntries(
+  context: AuditContext,
+  entry: { action: AuditAction; entityType: EntityType; entityId: SQL; before: SQL; after: SQL; from: SQL },
+): SQL {
+  return sql`insert into audit_log (actor, actor_issuer, request_id, action, entity_type, entity_id, before, after)
+    select ${context.actor}, ${context.actorIssuer ?? null}, ${context.requestId}, ${entry.action}, ${entry.entityType},
+      (${entry.entityId})::text, ${entry.before}, ${entry.after}
+    from ${entry.from}`;
 }

@@ -103,6 +103,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzlePostgres(pool, { schema }) as unknown as Database;
   boundEveryTransaction(db, statementTimeoutMs);
+  if (pooler === 'transaction') boundEverySingleStatement(db);
   return {
     db,
     kind: 'postgres',
@@ -152,6 +153,15 @@ function boundEveryTransaction(db: Database, timeoutMs: number): void {
       );
       return work(tx);
     }, config);
+}
+
+/**
+ * A change made in one statement runs outside a transaction, bounded by the session's
+ * statement_timeout; through a transaction pooler there is none, so it runs in a transaction of
+ * its own, which sets it. It costs two more round trips, only there.
+ */
+function boundEverySingleStatement(db: Database): void {
+  db.execute = ((query: SQL) => db.transaction((tx) => tx.execute(query))) as Database['execute'];
 }
 
 /**

@@ -1,11 +1,9 @@
 import type { Database } from '../../platform/db.ts';
-import { recordAudit } from '../../platform/audit.ts';
 import type { AuditContext } from '../../platform/audit.ts';
 import type { Cursors } from '../../platform/cursors.ts';
 import { fleetProblems } from '../fleet.problems.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
-import { findTechnician } from '../technicians/technicians.store.ts';
-import { findVehicle } from '../vehicles/vehicles.store.ts';
+import { idempotencyProblems } from '../../platform/idempotency.ts';
 import type { Assignment, AssignmentListQuery, CreateAssignment } from './assignments.schemas.ts';
 import * as store from './assignments.store.ts';
 
@@ -31,36 +29,27 @@ export async function getAssignment(db: Database, id: number): Promise<Assignmen
 }
 
 /**
- * 404 when either party is unknown or retired; 409 (from the partial unique indexes, through the
- * error handler) when either already holds an active assignment — also when two requests race.
+ * One statement (see store.assign): 404 when either party is unknown or retired; 409 (from the
+ * partial unique indexes, through the error handler) when either already holds an active
+ * assignment, also when two requests race; 409 when the request's Idempotency-Key was taken over.
  */
-export function createAssignment(db: Database, input: CreateAssignment, audit: AuditContext): Promise<Assignment> {
-  return db.transaction(async (tx) => {
-    const id = await store.insertAssignment(tx, { ...input, notes: input.notes ?? null, assignedBy: audit.actor });
-    if (id === undefined) {
-      if (!(await findVehicle(tx, input.vehicleId))) throw fleetProblems.vehicleNotFound(input.vehicleId);
-      if (!(await findTechnician(tx, input.technicianId))) throw fleetProblems.technicianNotFound(input.technicianId);
-      // Both existed a moment ago and were retired since: the answer is still "not found".
-      throw fleetProblems.vehicleNotFound(input.vehicleId);
-    }
-    const assignment = (await store.findAssignment(tx, id))!;
-    await recordAudit(tx, audit, { action: 'assign', entityType: 'assignment', entityId: id, before: null, after: assignment });
-    return assignment;
-  });
+export async function createAssignment(db: Database, input: CreateAssignment, audit: AuditContext): Promise<Assignment> {
+  const outcome = await store.assign(db, { ...input, notes: input.notes ?? null }, audit);
+  if (outcome.assignment) return outcome.assignment;
+  if (!outcome.vehicleFound) throw fleetProblems.vehicleNotFound(input.vehicleId);
+  if (!outcome.technicianFound) throw fleetProblems.technicianNotFound(input.technicianId);
+  throw idempotencyProblems.keyInProgress();
 }
 
-/**
- * Of concurrent returns, the row lock lets one through; the others then read it returned: 409.
- * The locked read is also the audit's `before`.
- */
-export function returnAssignment(db: Database, id: number, input: { notes?: string | null }, audit: AuditContext): Promise<Assignment> {
-  return db.transaction(async (tx) => {
-    const before = await store.findAssignment(tx, id, { lock: true });
-    if (!before) throw fleetProblems.assignmentNotFound(id);
-    if (before.status !== 'active') throw fleetProblems.assignmentAlreadyReturned(id);
-    await store.markReturned(tx, id, { returnedBy: audit.actor, notes: input.notes });
-    const after = (await store.findAssignment(tx, id))!;
-    await recordAudit(tx, audit, { action: 'return', entityType: 'assignment', entityId: id, before, after });
-    return after;
-  });
+/** One statement (see store.returnOne): 404 for an unknown assignment, 409 for one already returned. */
+export async function returnAssignment(
+  db: Database,
+  id: number,
+  input: { notes?: string | null },
+  audit: AuditContext,
+): Promise<Assignment> {
+  const { before, after } = await store.returnOne(db, id, input, audit);
+  if (!before) throw fleetProblems.assignmentNotFound(id);
+  if (!after) throw fleetProblems.assignmentAlreadyReturned(id);
+  return after;
 }

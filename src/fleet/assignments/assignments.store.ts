@@ -1,6 +1,8 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import { assignments, technicians, vehicles } from '../../db/schema.ts';
+import { appliedKey, auditEntries } from '../../platform/audit.ts';
+import type { AuditContext } from '../../platform/audit.ts';
 import { queryRows } from '../../platform/db.ts';
 import type { Executor } from '../../platform/db.ts';
 import { technicianColumns, toTechnician } from '../technicians/technicians.store.ts';
@@ -63,49 +65,113 @@ export async function listAssignments(db: Executor, filter: AssignmentFilter): P
   return rows.map(toAssignment);
 }
 
-/** `lock` holds the assignment row (FOR UPDATE, not its vehicle and technician) until the transaction ends. */
-export async function findAssignment(db: Executor, id: number, options: { lock?: boolean } = {}): Promise<Assignment | undefined> {
-  const query = selectAssignments(db).where(eq(assignments.id, id));
-  const [row] = options.lock ? await query.for('update', { of: assignments }) : await query;
+export async function findAssignment(db: Executor, id: number): Promise<Assignment | undefined> {
+  const [row] = await selectAssignments(db).where(eq(assignments.id, id));
   return row && toAssignment(row);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Changes made in one statement: checked, written, audited and answered in one round trip
+// ---------------------------------------------------------------------------------------------
+
+const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 /**
- * One statement: the vehicle and technician must be in service, and are share-locked so that
- * neither can be retired while this commits; the partial unique indexes reject a second active
- * assignment. Returns undefined when either party is missing or retired.
+ * The API object of the assignment `a`, its vehicle `ve` and technician `te`, built by
+ * PostgreSQL: what the response and the audit entry carry. `active` is the id both parties hold
+ * now, as the statement leaves them.
  */
-export async function insertAssignment(
-  db: Executor,
-  input: { vehicleId: number; technicianId: number; notes: string | null; assignedBy: string },
-): Promise<number | undefined> {
-  const [row] = await queryRows<{ id: number }>(
-    db,
-    sql`
-    insert into assignments (vehicle_id, technician_id, assigned_by, notes)
-    select v.id, t.id, ${input.assignedBy}, ${input.notes}
-    from (select id from vehicles where id = ${input.vehicleId} and retired_at is null for share) v,
-         (select id from technicians where id = ${input.technicianId} and retired_at is null for share) t
-    returning id`,
-  );
-  return row?.id;
+function assignmentJson(active: string): SQL {
+  return sql.raw(`json_build_object(
+    'id', a.id, 'vehicleId', a.vehicle_id, 'technicianId', a.technician_id, 'status', a.status,
+    'assignedAt', ${iso('a.assigned_at')}, 'returnedAt', ${iso('a.returned_at')},
+    'assignedBy', a.assigned_by, 'returnedBy', a.returned_by, 'notes', a.notes,
+    'vehicle', json_build_object('id', ve.id, 'plateNumber', ve.plate_number, 'make', ve.make, 'model', ve.model,
+      'year', ve.year, 'vin', ve.vin, 'createdAt', ${iso('ve.created_at')}, 'updatedAt', ${iso('ve.updated_at')},
+      'activeAssignmentId', ${active}),
+    'technician', json_build_object('id', te.id, 'name', te.name, 'email', te.email, 'phone', te.phone,
+      'createdAt', ${iso('te.created_at')}, 'updatedAt', ${iso('te.updated_at')}, 'activeAssignmentId', ${active}))`);
 }
 
-/** Returns the id when an active assignment was returned, undefined when none was. */
-export async function markReturned(
+export type AssignOutcome =
+  { assignment: Assignment } | { assignment: null; vehicleFound: boolean; technicianFound: boolean; keyApplied: boolean };
+
+/**
+ * One statement: the vehicle and technician must be in service, and are share-locked so that
+ * neither can be retired while it commits; the partial unique indexes reject a second active
+ * assignment (the statement fails, and nothing of it stays); the audit entry and the
+ * Idempotency-Key's mark are written by the same statement.
+ */
+export async function assign(
+  db: Executor,
+  input: { vehicleId: number; technicianId: number; notes: string | null },
+  audit: AuditContext,
+): Promise<AssignOutcome> {
+  const [row] = await queryRows<{ assignment: Assignment | null; vehicle_found: boolean; technician_found: boolean; key_applied: boolean }>(
+    db,
+    sql`with
+      v as (select id from vehicles where id = ${input.vehicleId} and retired_at is null for share),
+      t as (select id from technicians where id = ${input.technicianId} and retired_at is null for share),
+      applied as (${appliedKey(audit, sql`exists (select 1 from v) and exists (select 1 from t)`)}),
+      a as (
+        insert into assignments (vehicle_id, technician_id, assigned_by, notes)
+        select v.id, t.id, ${audit.actor}, ${input.notes} from v, t, applied
+        returning *),
+      created as (
+        select ${assignmentJson('a.id')} as assignment, a.id
+        from a join vehicles ve on ve.id = a.vehicle_id join technicians te on te.id = a.technician_id),
+      entry as (${auditEntries(audit, {
+        action: 'assign',
+        entityType: 'assignment',
+        entityId: sql`created.id`,
+        before: sql`null`,
+        after: sql`created.assignment::jsonb`,
+        from: sql`created`,
+      })})
+    select (select assignment from created) as assignment,
+      exists (select 1 from v) as vehicle_found, exists (select 1 from t) as technician_found,
+      exists (select 1 from applied) as key_applied`,
+  );
+  if (row!.assignment) return { assignment: row!.assignment };
+  return { assignment: null, vehicleFound: row!.vehicle_found, technicianFound: row!.technician_found, keyApplied: row!.key_applied };
+}
+
+/**
+ * One statement: the assignment is locked (FOR UPDATE) and read as it was, returned if active,
+ * and audited. Of concurrent returns, the lock lets one through; the others then read it returned.
+ */
+export async function returnOne(
   db: Executor,
   id: number,
-  input: { returnedBy: string; notes: string | null | undefined },
-): Promise<number | undefined> {
-  const [row] = await db
-    .update(assignments)
-    .set({
-      status: 'returned',
-      returnedAt: sql`now()`,
-      returnedBy: input.returnedBy,
-      ...(input.notes !== undefined ? { notes: input.notes } : {}),
-    })
-    .where(and(eq(assignments.id, id), eq(assignments.status, 'active')))
-    .returning({ id: assignments.id });
-  return row?.id;
+  input: { notes?: string | null },
+  audit: AuditContext,
+): Promise<{ before: Assignment | null; after: Assignment | null }> {
+  const notes = input.notes === undefined ? sql`a.notes` : sql`${input.notes}::text`;
+  const [row] = await queryRows<{ before: Assignment | null; after: Assignment | null }>(
+    db,
+    sql`with
+      was as (
+        select ${assignmentJson(`(select x.id from assignments x where x.vehicle_id = ve.id and x.status = 'active')`)} as assignment,
+          a.status
+        from assignments a join vehicles ve on ve.id = a.vehicle_id join technicians te on te.id = a.technician_id
+        where a.id = ${id}
+        for update of a),
+      a as (
+        update assignments a set status = 'returned', returned_at = now(), returned_by = ${audit.actor}, notes = ${notes}
+        where a.id = ${id} and a.status = 'active' and exists (select 1 from was where was.status = 'active')
+        returning a.*),
+      returned as (
+        select ${assignmentJson('null::int')} as assignment
+        from a join vehicles ve on ve.id = a.vehicle_id join technicians te on te.id = a.technician_id),
+      entry as (${auditEntries(audit, {
+        action: 'return',
+        entityType: 'assignment',
+        entityId: sql`${id}`,
+        before: sql`was.assignment::jsonb`,
+        after: sql`returned.assignment::jsonb`,
+        from: sql`was, returned`,
+      })})
+    select (select assignment from was) as before, (select assignment from returned) as after`,
+  );
+  return row!;
 }
