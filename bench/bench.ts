@@ -6,7 +6,8 @@
 // Settings (environment): BENCH_POSTGRES_URL (a server it may create a database on; default
 // DATABASE_URL's server, else postgres://postgres@127.0.0.1:5432/postgres), BENCH_SECONDS (per
 // round, 5), BENCH_ROUNDS (per server and scenario, 3), BENCH_GROWTH (past rows, "100000,1000000";
-// "" for none), BENCH_RESULTS (the file, bench/RESULTS.md; "" to write none).
+// "" for none), BENCH_RESULTS (the file, bench/RESULTS.md; "" to write none), BENCH_IDEMPOTENCY_KEYS
+// (false: POSTs without an Idempotency-Key, to see what the keys cost).
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +21,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const GROWTH = (process.env.BENCH_GROWTH ?? '100000,1000000').split(',').filter(Boolean).map(Number);
 const RESULTS = process.env.BENCH_RESULTS ?? 'bench/RESULTS.md';
+const IDEMPOTENCY_KEYS = process.env.BENCH_IDEMPOTENCY_KEYS !== 'false';
 const CYCLE_CLIENTS = 32;
 const LIST_CLIENTS = 8;
 const ACTIVE_ASSIGNMENTS = 500;
@@ -264,6 +266,7 @@ const SCENARIOS: Record<string, Scenario> = {
       token,
       connections: CYCLE_CLIENTS,
       seconds: SECONDS,
+      idempotencyKeys: IDEMPOTENCY_KEYS,
       create: { path: '/api/admin/assignments', bodies: fleet, idOf: 'assignment.id' },
       undo: { method: 'PATCH', path: '/api/admin/assignments/:id/return' },
     }),
@@ -289,6 +292,7 @@ const SCENARIOS: Record<string, Scenario> = {
       token,
       connections: CYCLE_CLIENTS,
       seconds: SECONDS,
+      idempotencyKeys: IDEMPOTENCY_KEYS,
       create: { path: '/api/v1/assignments/', bodies: projects, idOf: 'assignment_id' },
       undo: { method: 'DELETE', path: '/api/v1/assignments/:id' },
     }),

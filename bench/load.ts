@@ -14,6 +14,8 @@ export type Job =
       token?: string;
       connections: number;
       seconds: number;
+      /** false: POSTs without an Idempotency-Key (BENCH_IDEMPOTENCY_KEYS=false), to see what keys cost. */
+      idempotencyKeys?: boolean;
       create: { path: string; bodies: unknown[]; idOf: 'assignment.id' | 'assignment_id' };
       undo: { method: 'PATCH' | 'DELETE'; path: string };
     };
@@ -49,7 +51,7 @@ function cycleRequests(cycle: Extract<Job, { kind: 'cycle' }>): Request[] {
         // A careful client sends an Idempotency-Key with every POST, so that it may retry.
         return {
           ...request,
-          headers: { ...headers, 'idempotency-key': randomUUID() },
+          headers: cycle.idempotencyKeys === false ? headers : { ...headers, 'idempotency-key': randomUUID() },
           body: JSON.stringify(cycle.create.bodies[context.pair]),
         };
       },

@@ -15,6 +15,8 @@ export interface Config {
   databasePooler: 'none' | 'transaction';
   /** The longest any database statement may run, lock waits included, in milliseconds. */
   statementTimeoutMs: number;
+  /** Connections each replica keeps to PostgreSQL. */
+  databasePoolSize: number;
   /** The longest a client may take to send a whole request, headers and body, in milliseconds. */
   requestTimeoutMs: number;
   /** How long a connection may stay silent before its first request or during one, in milliseconds. */
@@ -110,6 +112,12 @@ function trustProxy(value: string | undefined): false | number | string {
   return entries.join(',');
 }
 
+function poolSize(value: string): number {
+  const size = /^[0-9]+$/.test(value) ? Number(value) : 0;
+  if (size < 1 || size > 1000) throw new ConfigError(`DATABASE_POOL_SIZE must be a whole number from 1 to 1000 (got "${value}")`);
+  return size;
+}
+
 function databaseTarget(url: string | undefined, dataDir: string): DatabaseTarget {
   if (!url) return { kind: 'embedded', dataDir };
   if (url === 'memory://') return { kind: 'memory' };
@@ -170,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database,
     databasePooler,
     statementTimeoutMs: parseMilliseconds(optional(env, 'STATEMENT_TIMEOUT') ?? '5s', 'STATEMENT_TIMEOUT'),
+    databasePoolSize: poolSize(optional(env, 'DATABASE_POOL_SIZE') ?? '10'),
     requestTimeoutMs: parseMilliseconds(optional(env, 'REQUEST_TIMEOUT') ?? '30s', 'REQUEST_TIMEOUT'),
     connectionTimeoutMs: parseMilliseconds(optional(env, 'CONNECTION_TIMEOUT') ?? '60s', 'CONNECTION_TIMEOUT'),
     metricsPort,

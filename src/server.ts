@@ -42,6 +42,7 @@ async function main() {
 
   const database = await openDatabase(config.database, {
     statementTimeoutMs: config.statementTimeoutMs,
+    poolSize: config.databasePoolSize,
     pooler: config.databasePooler,
   });
   await database.migrate();

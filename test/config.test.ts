@@ -122,6 +122,17 @@ describe('TOKEN_TTL', () => {
   });
 });
 
+describe('DATABASE_POOL_SIZE', () => {
+  it('is 10 connections by default, and takes a whole number', () => {
+    expect(loadConfig({}).databasePoolSize).toBe(10);
+    expect(loadConfig({ DATABASE_POOL_SIZE: '32' }).databasePoolSize).toBe(32);
+  });
+
+  it.each(['0', '-1', '2.5', 'ten', '1001'])('"%s" refuses to start', (value) => {
+    expect(() => loadConfig({ DATABASE_POOL_SIZE: value })).toThrow(/DATABASE_POOL_SIZE must be a whole number from 1 to 1000/);
+  });
+});
+
 describe('REQUEST_TIMEOUT and CONNECTION_TIMEOUT', () => {
   it('are 30 s to send a whole request and 60 s of silence by default', () => {
     const config = loadConfig({});

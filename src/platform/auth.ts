@@ -91,6 +91,7 @@ export interface TokenVerifier {
 }
 
 const CLOCK_TOLERANCE_SECONDS = 30;
+const MAX_VERIFIED_TOKENS = 10_000;
 export const PROVIDER_TOKEN_MAX_AGE = '24h';
 
 // eslint-disable-next-line no-control-regex -- control characters are what it finds
@@ -102,7 +103,13 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
  * token signed with HMAC over a public key, or with `none`, never verifies.
  */
 export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
-  const secret = settings.jwtSecret ? new TextEncoder().encode(settings.jwtSecret) : undefined;
+  // Imported once: jose would import a raw secret again at every verification.
+  const secret = settings.jwtSecret
+    ? crypto.subtle.importKey('raw', new TextEncoder().encode(settings.jwtSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+    : undefined;
+  // A token signed with the secret is verified once and its claims kept until it expires, so that
+  // a client's next requests with the same token cost a lookup. (Not the provider's: its keys rotate.)
+  const verifiedBySecret = new Map<string, JWTPayload>();
   const jwks = settings.jwksUrl ? providerKeys(settings.jwksUrl, settings.onProviderFailure ?? (() => {})) : undefined;
   const options = {
     issuer: settings.jwtIssuer,
@@ -125,7 +132,14 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
         let issuer: string;
         if (alg === 'HS256' && secret) {
           issuer = SERVER_ISSUER;
-          ({ payload } = await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] }));
+          const known = verifiedBySecret.get(token);
+          if (known && known.exp! + CLOCK_TOLERANCE_SECONDS > Date.now() / 1000) {
+            payload = known;
+          } else {
+            ({ payload } = await jwtVerify(token, await secret, { ...options, algorithms: ['HS256'] }));
+            if (verifiedBySecret.size >= MAX_VERIFIED_TOKENS) verifiedBySecret.clear();
+            verifiedBySecret.set(token, payload);
+          }
         } else if (alg && ASYMMETRIC_ALGORITHMS.includes(alg) && jwks) {
           ({ payload } = await jwtVerify(token, jwks, {
             ...options,

@@ -39,7 +39,11 @@ export async function testDatabase(overrides: Partial<Config> = {}): Promise<Dat
     await migrator.close();
   }
   const config = testConfig(overrides);
-  const database = await openDatabase(config.database, { statementTimeoutMs: config.statementTimeoutMs, pooler: config.databasePooler });
+  const database = await openDatabase(config.database, {
+    statementTimeoutMs: config.statementTimeoutMs,
+    pooler: config.databasePooler,
+    poolSize: config.databasePoolSize,
+  });
   await database.migrate();
   return database;
 }
