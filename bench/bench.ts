@@ -7,7 +7,8 @@
 // DATABASE_URL's server, else postgres://postgres@127.0.0.1:5432/postgres), BENCH_SECONDS (per
 // round, 5), BENCH_ROUNDS (per server and scenario, 3), BENCH_GROWTH (past rows, "100000,1000000";
 // "" for none), BENCH_RESULTS (the file, bench/RESULTS.md; "" to write none), BENCH_IDEMPOTENCY_KEYS
-// (false: POSTs without an Idempotency-Key, to see what the keys cost).
+// (false: POSTs without an Idempotency-Key, to see what the keys cost), BENCH_SCENARIOS (a comma list
+// of cycles, activeList, projectCycles, projectList; default all), BENCH_EMBEDDED (false: skip PGlite).
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,6 +23,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const GROWTH = (process.env.BENCH_GROWTH ?? '100000,1000000').split(',').filter(Boolean).map(Number);
 const RESULTS = process.env.BENCH_RESULTS ?? 'bench/RESULTS.md';
 const IDEMPOTENCY_KEYS = process.env.BENCH_IDEMPOTENCY_KEYS !== 'false';
+const ONLY = process.env.BENCH_SCENARIOS?.split(',');
+const EMBEDDED = process.env.BENCH_EMBEDDED !== 'false';
 const CYCLE_CLIENTS = 32;
 const LIST_CLIENTS = 8;
 const ACTIVE_ASSIGNMENTS = 500;
@@ -427,7 +430,7 @@ async function main(): Promise<void> {
         `| ${scenario.name} | ${fmt(past)} | ${fmt(mine!.perSecond)} ${scenario.unit} | ${fmt(theirs!.perSecond)} | **${fmt(mine!.perSecond / theirs!.perSecond, 2)}** | ${mine!.p50} / ${mine!.p99} | ${theirs!.p50} / ${theirs!.p99} | ${fmt(mine!.p99 / Math.max(1, theirs!.p99), 2)} | ${fmt(mine!.peakRssMiB)} MiB | ${mine!.errors} / ${theirs!.errors} |`,
       );
 
-    for (const key of ['cycles', 'activeList', 'projectCycles', 'projectList']) {
+    for (const key of ['cycles', 'activeList', 'projectCycles', 'projectList'].filter((name) => !ONLY || ONLY.includes(name))) {
       log(`measuring: ${SCENARIOS[key]!.name}`);
       row(SCENARIOS[key]!, 0, await compare(db, SCENARIOS[key]!, targets));
     }
@@ -435,7 +438,7 @@ async function main(): Promise<void> {
     for (const rows of GROWTH) {
       await growHistory(db, past, rows);
       past = rows;
-      for (const key of ['cycles', 'activeList']) {
+      for (const key of ['cycles', 'activeList'].filter((name) => !ONLY || ONLY.includes(name))) {
         log(`measuring with ${fmt(rows)} past rows: ${SCENARIOS[key]!.name}`);
         row(SCENARIOS[key]!, rows, await compare(db, SCENARIOS[key]!, targets));
       }
@@ -444,6 +447,7 @@ async function main(): Promise<void> {
     for (const server of servers.splice(0)) await server.stop();
 
     // The embedded default, allot alone: a fresh DATA_DIR.
+    if (!EMBEDDED) return;
     log('the embedded database (PGlite)');
     const dataDir = mkdtempSync(path.join(tmpdir(), 'allot-bench-'));
     try {

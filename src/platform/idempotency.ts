@@ -197,13 +197,11 @@ async function beforeHandler(db: Database, request: FastifyRequest, reply: Fasti
   const requestId = String(request.id);
   const deadline = Date.now() + WAIT_MS;
 
-  let row: KeyRow | undefined;
   for (;;) {
-    row = await readKey(db, claim);
-    if (!row) {
-      if (await insertKey(db, claim, fingerprint, requestId)) break;
-      continue;
-    }
+    // Most keys are new: taking the key is tried first, and it is read only when it is held.
+    if (await insertKey(db, claim, fingerprint, requestId)) break;
+    const row = await readKey(db, claim);
+    if (!row) continue;
     if (row.expired) {
       if (await takeOver(db, claim, row, fingerprint, requestId)) break;
       continue;
