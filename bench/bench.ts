@@ -447,33 +447,7 @@ async function main(): Promise<void> {
     for (const server of servers.splice(0)) await server.stop();
 
     // The embedded default, allot alone: a fresh DATA_DIR.
-    if (!EMBEDDED) return;
-    log('the embedded database (PGlite)');
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'allot-bench-'));
-    try {
-      const embedded = await startServer('allot (PGlite)', ['dist/server.js'], {
-        ...production,
-        DATA_DIR: path.join(dataDir, 'data'),
-        DATABASE_URL: '',
-      });
-      servers.push(embedded);
-      const embeddedToken = await signIn(embedded, production.ADMIN_EMAIL, password);
-      const fleet = await seedThroughApi(embedded, embeddedToken);
-      const target: Target = { server: embedded, token: embeddedToken, fleet, projects: [] };
-      const cycles = await runLoad(SCENARIOS.cycles!.job(target), embedded);
-      const list = await runLoad(SCENARIOS.activeList!.job(target), embedded);
-      print();
-      print('**The embedded database (PGlite), allot alone**, on a fresh `DATA_DIR`:');
-      print();
-      print('| first `/readyz` 200 | create + return | active list (500) | peak RSS | errors |');
-      print('|---:|---:|---:|---:|---:|');
-      print(
-        `| ${fmt(embedded.readyAfterMs / 1000, 1)} s | ${fmt(cycles.perSecond / 2)} cycles/s, p99 ${cycles.p99} ms | ${fmt(list.perSecond)} req/s, p99 ${list.p99} ms | ${fmt(Math.max(cycles.peakRssMiB, list.peakRssMiB))} MiB | ${cycles.errors + list.errors} |`,
-      );
-    } finally {
-      for (const server of servers.splice(0)) await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    if (EMBEDDED) await measureEmbedded(production, password, print);
   } finally {
     for (const server of servers) await server.stop();
     await admin.query(`drop database if exists ${name} with (force)`);
@@ -482,6 +456,36 @@ async function main(): Promise<void> {
   if (RESULTS) {
     writeFileSync(path.join(ROOT, RESULTS), `${lines.join('\n')}\n`);
     log(`wrote ${RESULTS}`);
+  }
+}
+
+async function measureEmbedded(production: Record<string, string>, password: string, print: (line?: string) => void): Promise<void> {
+  log('the embedded database (PGlite)');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'allot-bench-'));
+  let embedded: Server | undefined;
+  try {
+    const started = await startServer('allot (PGlite)', ['dist/server.js'], {
+      ...production,
+      DATA_DIR: path.join(dataDir, 'data'),
+      DATABASE_URL: '',
+    });
+    embedded = started;
+    const token = await signIn(started, production.ADMIN_EMAIL!, password);
+    const fleet = await seedThroughApi(started, token);
+    const target: Target = { server: started, token, fleet, projects: [] };
+    const cycles = await runLoad(SCENARIOS.cycles!.job(target), started);
+    const list = await runLoad(SCENARIOS.activeList!.job(target), started);
+    print();
+    print('**The embedded database (PGlite), allot alone**, on a fresh `DATA_DIR`:');
+    print();
+    print('| first `/readyz` 200 | create + return | active list (500) | peak RSS | errors |');
+    print('|---:|---:|---:|---:|---:|');
+    print(
+      `| ${fmt(started.readyAfterMs / 1000, 1)} s | ${fmt(cycles.perSecond / 2)} cycles/s, p99 ${cycles.p99} ms | ${fmt(list.perSecond)} req/s, p99 ${list.p99} ms | ${fmt(Math.max(cycles.peakRssMiB, list.peakRssMiB))} MiB | ${cycles.errors + list.errors} |`,
+    );
+  } finally {
+    await embedded?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
