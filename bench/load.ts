@@ -26,6 +26,8 @@ export interface LoadResult {
   p50: number;
   p99: number;
   errors: number;
+  /** Answers other than 2xx, by status ("timeout" for none). */
+  failures: Record<string, number>;
 }
 
 const job = JSON.parse(process.argv[2] ?? '{}') as Job;
@@ -57,10 +59,14 @@ function cycleRequests(cycle: Extract<Job, { kind: 'cycle' }>): Request[] {
       },
       onResponse: (status, body, context: Context) => {
         context.id = status === 201 ? idOf(body) : undefined;
+        if (status !== 201 && process.env.BENCH_DEBUG) process.stderr.write(`POST ${status} ${body}\n`);
       },
     },
     {
       method: cycle.undo.method,
+      onResponse: (status, body) => {
+        if (status >= 300 && process.env.BENCH_DEBUG) process.stderr.write(`${cycle.undo.method} ${status} ${body}\n`);
+      },
       setupRequest: (request, context: Context) => ({
         ...request,
         path: cycle.undo.path.replace(':id', String(context.id ?? 0)),
@@ -84,5 +90,11 @@ const output: LoadResult = {
   p50: result.latency.p50,
   p99: result.latency.p99,
   errors: result.errors + result.timeouts + result.non2xx,
+  failures: Object.fromEntries([
+    ...Object.entries(result.statusCodeStats as Record<string, { count: number }>)
+      .filter(([status]) => !status.startsWith('2'))
+      .map(([status, { count }]) => [status, count]),
+    ...(result.timeouts > 0 ? [['timeout', result.timeouts]] : []),
+  ]),
 };
 process.stdout.write(`${JSON.stringify(output)}\n`);
