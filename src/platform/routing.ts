@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import FindMyWay from 'find-my-way';
 
 /**
@@ -22,4 +22,12 @@ export function trackAllowedMethods(app: FastifyInstance): (path: string) => str
     }
   });
   return (path) => [...methods].filter((method) => router.find(method as 'GET', path) !== null).sort();
+}
+
+/**
+ * Answers with JSON that is already text (written by PostgreSQL), as it is: the route's response
+ * schema still documents it, but it is not parsed and serialized again.
+ */
+export function sendJsonText(reply: FastifyReply, json: string): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(json);
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { auditContext } from '../../platform/audit.ts';
 import type { Cursors } from '../../platform/cursors.ts';
 import type { Database } from '../../platform/db.ts';
+import { sendJsonText } from '../../platform/routing.ts';
 import { errors } from '../../platform/openapi.ts';
 import { bodyDefaultsToEmpty } from '../../platform/validation.ts';
 import { IdParams } from '../common.schemas.ts';
@@ -22,7 +23,7 @@ export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors
         response: { 200: AssignmentListBody },
       },
     },
-    async (request) => service.listAssignments(db, cursors, request.query),
+    async (request, reply) => sendJsonText(reply, (await service.listAssignments(db, cursors, request.query)).json),
   );
 
   app.get(

@@ -7,19 +7,26 @@ import { idempotencyProblems } from '../../platform/idempotency.ts';
 import type { Assignment, AssignmentListQuery, CreateAssignment } from './assignments.schemas.ts';
 import * as store from './assignments.store.ts';
 
-export async function listAssignments(
-  db: Database,
-  cursors: Cursors,
-  query: AssignmentListQuery,
-): Promise<{ assignments: Assignment[]; nextCursor: string | null }> {
+/** A page of assignments as the JSON body the API answers, and how many it holds. */
+export interface AssignmentPage {
+  size: number;
+  json: string;
+}
+
+/** `{ assignments, nextCursor }`, joined from the JSON of each assignment that PostgreSQL wrote. */
+export async function listAssignments(db: Database, cursors: Cursors, query: AssignmentListQuery): Promise<AssignmentPage> {
   const after = query.cursor === undefined ? undefined : decodeCursor(cursors, query.cursor);
   // One row more than asked tells whether another page follows.
   const limit = query.limit === undefined ? undefined : query.limit + 1;
   const rows = await store.listAssignments(db, { ...query, after, limit });
-  if (query.limit === undefined || rows.length <= query.limit) return { assignments: rows, nextCursor: null };
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1]!;
-  return { assignments: page, nextCursor: encodeCursor(cursors, { assignedAt: new Date(last.assignedAt), id: last.id }) };
+  const more = query.limit !== undefined && rows.length > query.limit;
+  const page = more ? rows.slice(0, query.limit) : rows;
+  const last = page[page.length - 1];
+  const nextCursor = more && last ? encodeCursor(cursors, { assignedAt: new Date(last.assignedAt), id: last.id }) : null;
+  return {
+    size: page.length,
+    json: `{"assignments":[${page.map((row) => row.json).join(',')}],"nextCursor":${JSON.stringify(nextCursor)}}`,
+  };
 }
 
 export async function getAssignment(db: Database, id: number): Promise<Assignment> {

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import { assignments, technicians, vehicles } from '../../db/schema.ts';
 import { appliedKey, auditEntries } from '../../platform/audit.ts';
@@ -50,19 +50,55 @@ function toAssignment(row: AssignmentRow): Assignment {
   };
 }
 
-export async function listAssignments(db: Executor, filter: AssignmentFilter): Promise<Assignment[]> {
-  const conditions: (SQL | undefined)[] = [
-    filter.status && eq(assignments.status, filter.status),
-    filter.vehicleId !== undefined ? eq(assignments.vehicleId, filter.vehicleId) : undefined,
-    filter.technicianId !== undefined ? eq(assignments.technicianId, filter.technicianId) : undefined,
-    filter.after &&
-      sql`(${assignments.assignedAt}, ${assignments.id}) < (${filter.after.assignedAt.toISOString()}::timestamptz, ${filter.after.id})`,
-  ];
-  const query = selectAssignments(db)
-    .where(and(...conditions))
-    .orderBy(desc(assignments.assignedAt), desc(assignments.id));
-  const rows = filter.limit === undefined ? await query : await query.limit(filter.limit);
-  return rows.map(toAssignment);
+const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * The API object of the assignment `a`, its vehicle `ve` and technician `te`, built by
+ * PostgreSQL: what the response and the audit entry carry. `active` is the id both parties hold
+ * now, as the statement leaves them.
+ */
+function assignmentJson(vehicleActive: string, technicianActive: string): SQL {
+  return sql.raw(`json_build_object(
+    'id', a.id, 'vehicleId', a.vehicle_id, 'technicianId', a.technician_id, 'status', a.status,
+    'assignedAt', ${iso('a.assigned_at')}, 'returnedAt', ${iso('a.returned_at')},
+    'assignedBy', a.assigned_by, 'returnedBy', a.returned_by, 'notes', a.notes,
+    'vehicle', json_build_object('id', ve.id, 'plateNumber', ve.plate_number, 'make', ve.make, 'model', ve.model,
+      'year', ve.year, 'vin', ve.vin, 'createdAt', ${iso('ve.created_at')}, 'updatedAt', ${iso('ve.updated_at')},
+      'activeAssignmentId', ${vehicleActive}),
+    'technician', json_build_object('id', te.id, 'name', te.name, 'email', te.email, 'phone', te.phone,
+      'createdAt', ${iso('te.created_at')}, 'updatedAt', ${iso('te.updated_at')}, 'activeAssignmentId', ${technicianActive}))`);
+}
+
+// The assignment each party of `a` holds now, as the statement sees the table.
+const VEHICLE_ACTIVE_NOW = `(select x.id from assignments x where x.vehicle_id = ve.id and x.status = 'active')`;
+const TECHNICIAN_ACTIVE_NOW = `(select x.id from assignments x where x.technician_id = te.id and x.status = 'active')`;
+
+/** An assignment of a list page: its API object as JSON text, and its position for the next cursor. */
+export interface ListedAssignment {
+  json: string;
+  id: number;
+  assignedAt: string;
+}
+
+/**
+ * A page of assignments, newest first, each already written as its API object's JSON by
+ * PostgreSQL: a page of 500 is not parsed, remapped and serialized again, only joined.
+ */
+export async function listAssignments(db: Executor, filter: AssignmentFilter): Promise<ListedAssignment[]> {
+  const conditions: SQL[] = [
+    filter.status && sql`a.status = ${filter.status}`,
+    filter.vehicleId !== undefined ? sql`a.vehicle_id = ${filter.vehicleId}` : undefined,
+    filter.technicianId !== undefined ? sql`a.technician_id = ${filter.technicianId}` : undefined,
+    filter.after && sql`(a.assigned_at, a.id) < (${filter.after.assignedAt.toISOString()}::timestamptz, ${filter.after.id})`,
+  ].filter((condition): condition is SQL => condition !== undefined);
+  return queryRows<ListedAssignment>(
+    db,
+    sql`select ${assignmentJson(VEHICLE_ACTIVE_NOW, TECHNICIAN_ACTIVE_NOW)}::text as json, a.id, ${sql.raw(iso('a.assigned_at'))} as "assignedAt"
+        from assignments a join vehicles ve on ve.id = a.vehicle_id join technicians te on te.id = a.technician_id
+        ${conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``}
+        order by a.assigned_at desc, a.id desc
+        ${filter.limit === undefined ? sql`` : sql`limit ${filter.limit}`}`,
+  );
 }
 
 export async function findAssignment(db: Executor, id: number): Promise<Assignment | undefined> {
@@ -73,25 +109,6 @@ export async function findAssignment(db: Executor, id: number): Promise<Assignme
 // ---------------------------------------------------------------------------------------------
 // Changes made in one statement: checked, written, audited and answered in one round trip
 // ---------------------------------------------------------------------------------------------
-
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-/**
- * The API object of the assignment `a`, its vehicle `ve` and technician `te`, built by
- * PostgreSQL: what the response and the audit entry carry. `active` is the id both parties hold
- * now, as the statement leaves them.
- */
-function assignmentJson(active: string): SQL {
-  return sql.raw(`json_build_object(
-    'id', a.id, 'vehicleId', a.vehicle_id, 'technicianId', a.technician_id, 'status', a.status,
-    'assignedAt', ${iso('a.assigned_at')}, 'returnedAt', ${iso('a.returned_at')},
-    'assignedBy', a.assigned_by, 'returnedBy', a.returned_by, 'notes', a.notes,
-    'vehicle', json_build_object('id', ve.id, 'plateNumber', ve.plate_number, 'make', ve.make, 'model', ve.model,
-      'year', ve.year, 'vin', ve.vin, 'createdAt', ${iso('ve.created_at')}, 'updatedAt', ${iso('ve.updated_at')},
-      'activeAssignmentId', ${active}),
-    'technician', json_build_object('id', te.id, 'name', te.name, 'email', te.email, 'phone', te.phone,
-      'createdAt', ${iso('te.created_at')}, 'updatedAt', ${iso('te.updated_at')}, 'activeAssignmentId', ${active}))`);
-}
 
 export type AssignOutcome =
   { assignment: Assignment } | { assignment: null; vehicleFound: boolean; technicianFound: boolean; keyApplied: boolean };
@@ -118,7 +135,7 @@ export async function assign(
         select v.id, t.id, ${audit.actor}, ${input.notes} from v, t, applied
         returning *),
       created as (
-        select ${assignmentJson('a.id')} as assignment, a.id
+        select ${assignmentJson('a.id', 'a.id')} as assignment, a.id
         from a join vehicles ve on ve.id = a.vehicle_id join technicians te on te.id = a.technician_id),
       entry as (${auditEntries(audit, {
         action: 'assign',
@@ -151,7 +168,7 @@ export async function returnOne(
     db,
     sql`with
       was as (
-        select ${assignmentJson(`(select x.id from assignments x where x.vehicle_id = ve.id and x.status = 'active')`)} as assignment,
+        select ${assignmentJson(VEHICLE_ACTIVE_NOW, TECHNICIAN_ACTIVE_NOW)} as assignment,
           a.status
         from assignments a join vehicles ve on ve.id = a.vehicle_id join technicians te on te.id = a.technician_id
         where a.id = ${id}
@@ -161,7 +178,7 @@ export async function returnOne(
         where a.id = ${id} and a.status = 'active' and exists (select 1 from was where was.status = 'active')
         returning a.*),
       returned as (
-        select ${assignmentJson('null::int')} as assignment
+        select ${assignmentJson('null::int', 'null::int')} as assignment
         from a join vehicles ve on ve.id = a.vehicle_id join technicians te on te.id = a.technician_id),
       entry as (${auditEntries(audit, {
         action: 'return',

@@ -3,6 +3,7 @@ import { auditContext } from '../../platform/audit.ts';
 import type { Cursors } from '../../platform/cursors.ts';
 import type { Database } from '../../platform/db.ts';
 import { AssignmentHistoryQuery, AssignmentListBody } from '../assignments/assignments.schemas.ts';
+import { sendJsonText } from '../../platform/routing.ts';
 import { errors, noContent } from '../../platform/openapi.ts';
 import { IdParams } from '../common.schemas.ts';
 import { CreateTechnician, UpdateTechnician, TechnicianBody, TechnicianListBody, TechnicianListQuery } from './technicians.schemas.ts';
@@ -97,6 +98,6 @@ export const technicianRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors
         response: { 200: AssignmentListBody, ...errors(404) },
       },
     },
-    async (request) => service.technicianHistory(db, cursors, request.params.id, request.query),
+    async (request, reply) => sendJsonText(reply, (await service.technicianHistory(db, cursors, request.params.id, request.query)).json),
   );
 };

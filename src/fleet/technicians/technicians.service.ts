@@ -3,7 +3,8 @@ import type { AuditContext } from '../../platform/audit.ts';
 import type { Cursors } from '../../platform/cursors.ts';
 import type { Database } from '../../platform/db.ts';
 import { listAssignments } from '../assignments/assignments.service.ts';
-import type { Assignment, AssignmentHistoryQuery } from '../assignments/assignments.schemas.ts';
+import type { AssignmentHistoryQuery } from '../assignments/assignments.schemas.ts';
+import type { AssignmentPage } from '../assignments/assignments.service.ts';
 import { fleetProblems } from '../fleet.problems.ts';
 import { removeFromService } from '../retirement.store.ts';
 import type { CreateTechnician, UpdateTechnician, Technician } from './technicians.schemas.ts';
@@ -45,14 +46,9 @@ export function updateTechnician(db: Database, id: number, changes: UpdateTechni
  * Every assignment the technician ever had, newest first, retired or not. A technician deleted because it
  * was never assigned has no history to show, so it is 404 like an id that never existed.
  */
-export async function technicianHistory(
-  db: Database,
-  cursors: Cursors,
-  id: number,
-  page: AssignmentHistoryQuery,
-): Promise<{ assignments: Assignment[]; nextCursor: string | null }> {
+export async function technicianHistory(db: Database, cursors: Cursors, id: number, page: AssignmentHistoryQuery): Promise<AssignmentPage> {
   const history = await listAssignments(db, cursors, { ...page, technicianId: id });
-  if (history.assignments.length === 0 && !(await store.technicianEverExisted(db, id))) throw fleetProblems.technicianNotFound(id);
+  if (history.size === 0 && !(await store.technicianEverExisted(db, id))) throw fleetProblems.technicianNotFound(id);
   return history;
 }
 
