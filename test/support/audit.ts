@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import { adminToken, unique } from './app.ts';
+import { adminToken, clientAddress, unique } from './app.ts';
 import type { TestApp } from './app.ts';
 
 /** An entry of GET /api/admin/audit-log. */
@@ -170,8 +170,7 @@ export const entriesAbout = (t: TestApp, entityType: string, entityId: string | 
   auditEntries(t, { entityType, entityId: String(entityId) });
 
 /** Each sign-in from its own client address, so that no test's failures throttle another's. */
-let lastOctet = 0;
-export const clientAddress = () => `198.18.${Math.floor(++lastOctet / 250)}.${(lastOctet % 250) + 1}`;
+export { clientAddress };
 
 export function login(t: TestApp, body: unknown, remoteAddress = clientAddress(), requestId = newRequestId()) {
   return t.app.inject({

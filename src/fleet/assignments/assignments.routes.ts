@@ -51,7 +51,8 @@ export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors
         response: { 201: AssignmentBody, ...errors(404, 409) },
       },
     },
-    async (request, reply) => reply.code(201).send({ assignment: await service.createAssignment(db, request.body, auditContext(request)) }),
+    async (request, reply) =>
+      sendJsonText(reply.code(201), `{"assignment":${await service.createAssignment(db, request.body, auditContext(request))}}`),
   );
 
   app.patch(
@@ -67,8 +68,7 @@ export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors
       },
       preValidation: bodyDefaultsToEmpty,
     },
-    async (request) => ({
-      assignment: await service.returnAssignment(db, request.params.id, request.body, auditContext(request)),
-    }),
+    async (request, reply) =>
+      sendJsonText(reply, `{"assignment":${await service.returnAssignment(db, request.params.id, request.body, auditContext(request))}}`),
   );
 };

@@ -40,23 +40,22 @@ export async function getAssignment(db: Database, id: number): Promise<Assignmen
  * partial unique indexes, through the error handler) when either already holds an active
  * assignment, also when two requests race; 409 when the request's Idempotency-Key was taken over.
  */
-export async function createAssignment(db: Database, input: CreateAssignment, audit: AuditContext): Promise<Assignment> {
+/** The assignment's API object as JSON text. */
+export async function createAssignment(db: Database, input: CreateAssignment, audit: AuditContext): Promise<string> {
   const outcome = await store.assign(db, { ...input, notes: input.notes ?? null }, audit);
-  if (outcome.assignment) return outcome.assignment;
+  if (outcome.assignment !== null) return outcome.assignment;
   if (!outcome.vehicleFound) throw fleetProblems.vehicleNotFound(input.vehicleId);
   if (!outcome.technicianFound) throw fleetProblems.technicianNotFound(input.technicianId);
   throw idempotencyProblems.keyInProgress();
 }
 
-/** One statement (see store.returnOne): 404 for an unknown assignment, 409 for one already returned. */
-export async function returnAssignment(
-  db: Database,
-  id: number,
-  input: { notes?: string | null },
-  audit: AuditContext,
-): Promise<Assignment> {
-  const { before, after } = await store.returnOne(db, id, input, audit);
-  if (!before) throw fleetProblems.assignmentNotFound(id);
+/**
+ * One statement (see store.returnOne): 404 for an unknown assignment, 409 for one already
+ * returned; the returned assignment's API object as JSON text.
+ */
+export async function returnAssignment(db: Database, id: number, input: { notes?: string | null }, audit: AuditContext): Promise<string> {
+  const { found, after } = await store.returnOne(db, id, input, audit);
+  if (!found) throw fleetProblems.assignmentNotFound(id);
   if (!after) throw fleetProblems.assignmentAlreadyReturned(id);
   return after;
 }

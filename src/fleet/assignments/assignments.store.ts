@@ -110,8 +110,9 @@ export async function findAssignment(db: Executor, id: number): Promise<Assignme
 // Changes made in one statement: checked, written, audited and answered in one round trip
 // ---------------------------------------------------------------------------------------------
 
+/** The assignment's API object as JSON text when it was made; otherwise why not. */
 export type AssignOutcome =
-  { assignment: Assignment } | { assignment: null; vehicleFound: boolean; technicianFound: boolean; keyApplied: boolean };
+  { assignment: string } | { assignment: null; vehicleFound: boolean; technicianFound: boolean; keyApplied: boolean };
 
 /**
  * One statement: the vehicle and technician must be in service, and are share-locked so that
@@ -124,7 +125,7 @@ export async function assign(
   input: { vehicleId: number; technicianId: number; notes: string | null },
   audit: AuditContext,
 ): Promise<AssignOutcome> {
-  const [row] = await queryRows<{ assignment: Assignment | null; vehicle_found: boolean; technician_found: boolean; key_applied: boolean }>(
+  const [row] = await queryRows<{ assignment: string | null; vehicle_found: boolean; technician_found: boolean; key_applied: boolean }>(
     db,
     sql`with
       v as (select id from vehicles where id = ${input.vehicleId} and retired_at is null for share),
@@ -145,7 +146,7 @@ export async function assign(
         after: sql`created.assignment::jsonb`,
         from: sql`created`,
       })})
-    select (select assignment from created) as assignment,
+    select (select assignment::text from created) as assignment,
       exists (select 1 from v) as vehicle_found, exists (select 1 from t) as technician_found,
       exists (select 1 from applied) as key_applied`,
   );
@@ -162,9 +163,9 @@ export async function returnOne(
   id: number,
   input: { notes?: string | null },
   audit: AuditContext,
-): Promise<{ before: Assignment | null; after: Assignment | null }> {
+): Promise<{ found: boolean; after: string | null }> {
   const notes = input.notes === undefined ? sql`a.notes` : sql`${input.notes}::text`;
-  const [row] = await queryRows<{ before: Assignment | null; after: Assignment | null }>(
+  const [row] = await queryRows<{ found: boolean; after: string | null }>(
     db,
     sql`with
       was as (
@@ -188,7 +189,7 @@ export async function returnOne(
         after: sql`returned.assignment::jsonb`,
         from: sql`was, returned`,
       })})
-    select (select assignment from was) as before, (select assignment from returned) as after`,
+    select exists (select 1 from was) as found, (select assignment::text from returned) as after`,
   );
   return row!;
 }
