@@ -34,6 +34,8 @@ const ACTIVE_ASSIGNMENTS = 500;
 const ROOT = path.resolve(import.meta.dirname, '..');
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+const TARGETS =
+  'Targets: create + return and the list of 500 at least 0.6 × the baseline with p99 at most 2 × its p99, flat from 0 to 1 000 000 past rows; peak RSS at most 200 MiB on PostgreSQL; on the embedded database at most 400 MiB and a first start within 10 s.';
 
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL: started if it is down, a fresh database for the run
@@ -423,6 +425,8 @@ async function main(): Promise<void> {
     print(
       `Every process on one machine: PostgreSQL, allot (\`node dist/server.js\`, production settings, pino at \`warn\`, a sign-in token checked at every request, an \`Idempotency-Key\` on every POST), the baseline (\`bench/baseline.ts\`: node:http + pg, one SQL statement per route, nothing else) and the load generator (autocannon, a process of its own). ${ROUNDS} rounds of ${SECONDS} s per server, alternating, after a warm-up; medians.`,
     );
+    print();
+    print(TARGETS);
     print();
     print(
       '| scenario | past rows | allot | baseline | ratio | allot p50 / p99 ms | baseline p50 / p99 ms | p99 ratio | allot peak RSS | errors |',

@@ -90,11 +90,11 @@ const output: LoadResult = {
   p50: result.latency.p50,
   p99: result.latency.p99,
   errors: result.errors + result.timeouts + result.non2xx,
-  failures: Object.fromEntries([
+  failures: Object.fromEntries<number>([
     ...Object.entries(result.statusCodeStats as Record<string, { count: number }>)
       .filter(([status]) => !status.startsWith('2'))
-      .map(([status, { count }]) => [status, count]),
-    ...(result.timeouts > 0 ? [['timeout', result.timeouts]] : []),
+      .map(([status, { count }]): [string, number] => [status, count]),
+    ...(result.timeouts > 0 ? [['timeout', result.timeouts] as [string, number]] : []),
   ]),
 };
 process.stdout.write(`${JSON.stringify(output)}\n`);
