@@ -156,9 +156,10 @@ function boundEveryTransaction(db: Database, timeoutMs: number): void {
 }
 
 /**
- * A change made in one statement runs outside a transaction, bounded by the session's
- * statement_timeout; through a transaction pooler there is none, so it runs in a transaction of
- * its own, which sets it. It costs two more round trips, only there.
+ * A statement sent as SQL (a change made in one statement, a list, the sign-in throttle) runs
+ * outside a transaction, bounded by the session's statement_timeout; through a transaction pooler
+ * there is none, so each runs in a transaction of its own, which sets it: three more round trips
+ * (BEGIN, the settings, COMMIT), only there.
  */
 function boundEverySingleStatement(db: Database): void {
   db.execute = ((query: SQL) => db.transaction((tx) => tx.execute(query))) as Database['execute'];

@@ -197,11 +197,15 @@ async function beforeHandler(db: Database, request: FastifyRequest, reply: Fasti
   const requestId = String(request.id);
   const deadline = Date.now() + WAIT_MS;
 
-  for (;;) {
-    // Most keys are new: taking the key is tried first, and it is read only when it is held.
-    if (await insertKey(db, claim, fingerprint, requestId)) break;
+  for (let first = true; ; first = false) {
+    // Most keys are new: at first, taking the key is tried before reading it. Later passes read
+    // first: an insert that meets the key waits for a transaction holding its row, a read does not.
+    if (first && (await insertKey(db, claim, fingerprint, requestId))) break;
     const row = await readKey(db, claim);
-    if (!row) continue;
+    if (!row) {
+      if (await insertKey(db, claim, fingerprint, requestId)) break;
+      continue;
+    }
     if (row.expired) {
       if (await takeOver(db, claim, row, fingerprint, requestId)) break;
       continue;

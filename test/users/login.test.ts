@@ -219,6 +219,27 @@ describe('the sign-in throttle', () => {
     for (const response of throttled) expectProblem(response, 429, 'too-many-login-attempts');
   });
 
+  it("attempts refused with 429 are not counted: retrying a locked account does not lock the retrier's whole address", async () => {
+    const locked = await userWithPassword();
+    const colleague = await userWithPassword();
+    for (let i = 0; i < ACCOUNT_FAILURE_LIMIT; i++) await wrong(locked.email, clientAddress());
+    const office = clientAddress();
+    for (let i = 0; i < 2 * ADDRESS_FAILURE_LIMIT; i++) {
+      expectProblem(await login({ email: locked.email, password: PASSWORD }, office), 429, 'too-many-login-attempts');
+    }
+    expect((await login({ email: colleague.email, password: PASSWORD }, office)).statusCode).toBe(200);
+  });
+
+  it('right and wrong passwords of one client for one account, all at once, never fail otherwise: 200, 401 or 429', async () => {
+    const user = await userWithPassword();
+    const address = clientAddress();
+    const responses = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => login({ email: user.email, password: i % 2 === 0 ? PASSWORD : `wrong-${i}` }, address)),
+    );
+    for (const response of responses) expect([200, 401, 429], response.body).toContain(response.statusCode);
+    expect(responses.some((response) => response.statusCode === 200)).toBe(true);
+  });
+
   it('a successful sign-in is not counted as a failure', async () => {
     const user = await userWithPassword();
     const address = clientAddress();

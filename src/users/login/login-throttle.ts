@@ -14,7 +14,7 @@ import { queryRows } from '../../platform/db.ts';
  *
  * An attempt is counted before its password is checked, in one statement for both keys, so that
  * concurrent guesses cannot all pass the check; an attempt that turns out right, or that is not
- * checked at all, is taken back. Windows are fixed: a key's count starts again 15 minutes after its
+ * checked at all (refused with 429 or 503), is taken back under both keys. Windows are fixed: a key's count starts again 15 minutes after its
  * first failure, and Retry-After says when.
  *
  * Others' failures must not lock an owner out for good: once an account is past its limit,
@@ -81,7 +81,7 @@ export async function countAttempt(db: Database, attempt: SignInAttempt): Promis
     db,
     sql`with counted as (
           insert into login_failures as f (key, failures, window_started_at)
-          values (${addressKey(attempt)}, 1, now()), (${accountKey(attempt)}, 1, now())
+          values (${accountKey(attempt)}, 1, now()), (${addressKey(attempt)}, 1, now())
           on conflict (key) do update set
             failures = case when f.window_started_at <= now() - ${window} then 1 else f.failures + 1 end,
             window_started_at = case when f.window_started_at <= now() - ${window} then now() else f.window_started_at end
@@ -107,9 +107,13 @@ export async function countAttempt(db: Database, attempt: SignInAttempt): Promis
 
 /** Takes back what countAttempt counted: the attempt was right, or was never checked. */
 export async function forgiveAttempt(db: Database, attempt: SignInAttempt): Promise<void> {
+  // Rows are locked in key order (account: before address:), as countAttempt inserts them: two
+  // attempts of one client for one account, one counted and one forgiven, cannot deadlock.
   await db.execute(
-    sql`update login_failures set failures = failures - 1
-        where key in (${addressKey(attempt)}, ${accountKey(attempt)}) and failures > 0`,
+    sql`with locked as (
+          select key from login_failures where key in (${accountKey(attempt)}, ${addressKey(attempt)}) and failures > 0
+          order by key for update)
+        update login_failures f set failures = f.failures - 1 from locked where f.key = locked.key`,
   );
 }
 

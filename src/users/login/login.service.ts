@@ -34,7 +34,12 @@ export async function signIn(
   if (!jwtSecret) throw loginProblems.loginUnavailable();
   const attempt: SignInAttempt = { email: credentials.email, address: client.address };
   const decision = await countAttempt(db, attempt);
-  if (!decision.allowed) throw loginProblems.tooManyLoginAttempts(decision.retryAfterSeconds, decision.reason);
+  if (!decision.allowed) {
+    // Refused unchecked, it guessed nothing: it must not push its other key (the address of a
+    // whole office, say) towards the limit.
+    await forgiveAttempt(db, attempt);
+    throw loginProblems.tooManyLoginAttempts(decision.retryAfterSeconds, decision.reason);
+  }
 
   const found = await findUserForLogin(db, credentials.email);
   let passwordMatches: boolean;
@@ -57,7 +62,12 @@ export async function signIn(
   await forgiveAttempt(db, attempt);
   await rememberAddress(db, found.user.user_id, attempt);
   if (needsRehash(found.passwordHash!)) {
-    await replacePasswordHash(db, found.user.user_id, found.passwordHash!, await hashPassword(credentials.password));
+    // Best effort: with every hashing slot busy it waits for the next sign-in, which still succeeds.
+    const rehashed = await hashPassword(credentials.password).catch((error: unknown) => {
+      if (error instanceof Problem) return undefined;
+      throw error;
+    });
+    if (rehashed) await replacePasswordHash(db, found.user.user_id, found.passwordHash!, rehashed);
   }
   await recordAudit(db, { actor: found.user.user_id, requestId: client.requestId }, signInEntry('login', found.user.user_id));
 
