@@ -66,18 +66,33 @@ export async function recordAudit(db: Executor, context: AuditContext, ...entrie
 }
 
 /**
- * For a change made in one statement (no transaction round trips): the body of a CTE that marks
- * the request's Idempotency-Key applied when `proceed` holds and this request still owns the key,
- * returning one row then. The change's own CTE selects from it, so that a key taken over meanwhile
- * stops the change, as markApplied does in a transaction. Without a key it is one row when
- * `proceed` holds.
+ * For a change made in one statement (no transaction round trips): the body of a CTE that is one
+ * row when `proceed` holds and this request still owns its Idempotency-Key, which it then locks
+ * until the statement commits. The change's own CTE selects from it, so that a key taken over
+ * meanwhile stops the change, as markApplied does in a transaction. Without a key it is one row
+ * when `proceed` holds.
  */
-export function appliedKey(context: AuditContext, proceed: SQL): SQL {
+export function keyFence(context: AuditContext, proceed: SQL): SQL {
   const claim = context.idempotencyClaim;
-  if (!claim) return sql`select 1 as applied where ${proceed}`;
-  return sql`update idempotency_keys set applied = true
+  if (!claim) return sql`select 1 as fenced where ${proceed}`;
+  return sql`select 1 as fenced from idempotency_keys
     where subject = ${claim.subject} and key = ${claim.key} and owner = ${claim.owner} and ${proceed}
-    returning 1 as applied`;
+    for update`;
+}
+
+/**
+ * For a change made in one statement: the body of a CTE that marks the key applied and keeps its
+ * answer (status and JSON body, built over `from`) in the same statement, for each row of `from`.
+ * The caller sets `kept` on the claim once the statement succeeded, and sends that very body.
+ */
+export function keptAnswer(context: AuditContext, answer: { status: number; body: SQL; from: SQL }): SQL {
+  const claim = context.idempotencyClaim;
+  if (!claim) return sql`select 1`;
+  return sql`update idempotency_keys
+    set applied = true, status = ${answer.status}, headers = ${JSON.stringify({ 'content-type': 'application/json; charset=utf-8' })}::jsonb,
+      body = ${answer.body}
+    from ${answer.from}
+    where subject = ${claim.subject} and key = ${claim.key} and owner = ${claim.owner}`;
 }
 
 /**

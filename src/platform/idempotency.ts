@@ -70,6 +70,8 @@ export interface IdempotencyClaim {
   key: string;
   /** Made by this server for this request: the fence that markApplied checks. */
   owner: string;
+  /** Set when the change's own statement kept its answer with the key (see keptAnswer in audit.ts). */
+  kept?: boolean;
 }
 
 declare module 'fastify' {
@@ -233,6 +235,7 @@ async function keepResponse(db: Database, request: FastifyRequest, reply: Fastif
   const claim = request.idempotencyClaim;
   if (!claim) return;
   request.idempotencyClaim = null;
+  if (claim.kept) return;
   const mine = and(keyOf(claim), eq(idempotencyKeys.owner, claim.owner));
   const transient = reply.statusCode >= 500 || reply.hasHeader('retry-after') || typeof payload !== 'string';
   try {

@@ -43,7 +43,11 @@ export async function getAssignment(db: Database, id: number): Promise<Assignmen
 /** The assignment's API object as JSON text. */
 export async function createAssignment(db: Database, input: CreateAssignment, audit: AuditContext): Promise<string> {
   const outcome = await store.assign(db, { ...input, notes: input.notes ?? null }, audit);
-  if (outcome.assignment !== null) return outcome.assignment;
+  if (outcome.assignment !== null) {
+    // The statement kept the answer with the key: it is `{"assignment":<this text>}`, as the route sends it.
+    if (audit.idempotencyClaim) audit.idempotencyClaim.kept = true;
+    return outcome.assignment;
+  }
   if (!outcome.vehicleFound) throw fleetProblems.vehicleNotFound(input.vehicleId);
   if (!outcome.technicianFound) throw fleetProblems.technicianNotFound(input.technicianId);
   throw idempotencyProblems.keyInProgress();

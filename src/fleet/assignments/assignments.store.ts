@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import { assignments, technicians, vehicles } from '../../db/schema.ts';
-import { appliedKey, auditEntries } from '../../platform/audit.ts';
+import { auditEntries, keptAnswer, keyFence } from '../../platform/audit.ts';
 import type { AuditContext } from '../../platform/audit.ts';
 import { queryRows } from '../../platform/db.ts';
 import type { Executor } from '../../platform/db.ts';
@@ -130,10 +130,10 @@ export async function assign(
     sql`with
       v as (select id from vehicles where id = ${input.vehicleId} and retired_at is null for share),
       t as (select id from technicians where id = ${input.technicianId} and retired_at is null for share),
-      applied as (${appliedKey(audit, sql`exists (select 1 from v) and exists (select 1 from t)`)}),
+      fence as (${keyFence(audit, sql`exists (select 1 from v) and exists (select 1 from t)`)}),
       a as (
         insert into assignments (vehicle_id, technician_id, assigned_by, notes)
-        select v.id, t.id, ${audit.actor}, ${input.notes} from v, t, applied
+        select v.id, t.id, ${audit.actor}, ${input.notes} from v, t, fence
         returning *),
       created as (
         select ${assignmentJson('a.id', 'a.id')} as assignment, a.id
@@ -145,10 +145,11 @@ export async function assign(
         before: sql`null`,
         after: sql`created.assignment::jsonb`,
         from: sql`created`,
-      })})
+      })}),
+      kept as (${keptAnswer(audit, { status: 201, body: sql`'{"assignment":' || created.assignment::text || '}'`, from: sql`created` })})
     select (select assignment::text from created) as assignment,
       exists (select 1 from v) as vehicle_found, exists (select 1 from t) as technician_found,
-      exists (select 1 from applied) as key_applied`,
+      exists (select 1 from fence) as key_applied`,
   );
   if (row!.assignment) return { assignment: row!.assignment };
   return { assignment: null, vehicleFound: row!.vehicle_found, technicianFound: row!.technician_found, keyApplied: row!.key_applied };
