@@ -37,7 +37,7 @@ export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors
         response: { 200: AssignmentBody, ...errors(404) },
       },
     },
-    async (request) => ({ assignment: await service.getAssignment(db, request.params.id) }),
+    async (request, reply) => sendJsonText(reply, `{"assignment":${await service.getAssignment(db, request.params.id)}}`),
   );
 
   app.post(

@@ -4,7 +4,7 @@ import type { Cursors } from '../../platform/cursors.ts';
 import { fleetProblems } from '../fleet.problems.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { idempotencyProblems } from '../../platform/idempotency.ts';
-import type { Assignment, AssignmentListQuery, CreateAssignment } from './assignments.schemas.ts';
+import type { AssignmentListQuery, CreateAssignment } from './assignments.schemas.ts';
 import * as store from './assignments.store.ts';
 
 /** A page of assignments as the JSON body the API answers, and how many it holds. */
@@ -29,9 +29,10 @@ export async function listAssignments(db: Database, cursors: Cursors, query: Ass
   };
 }
 
-export async function getAssignment(db: Database, id: number): Promise<Assignment> {
+/** The assignment's API object as JSON text. */
+export async function getAssignment(db: Database, id: number): Promise<string> {
   const assignment = await store.findAssignment(db, id);
-  if (!assignment) throw fleetProblems.assignmentNotFound(id);
+  if (assignment === undefined) throw fleetProblems.assignmentNotFound(id);
   return assignment;
 }
 

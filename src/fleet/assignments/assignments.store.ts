@@ -1,13 +1,9 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
-import { assignments, technicians, vehicles } from '../../db/schema.ts';
 import { auditEntries, keptAnswer, keyFence } from '../../platform/audit.ts';
 import type { AuditContext } from '../../platform/audit.ts';
 import { queryRows } from '../../platform/db.ts';
 import type { Executor } from '../../platform/db.ts';
-import { technicianColumns, toTechnician } from '../technicians/technicians.store.ts';
-import { toVehicle, vehicleColumns } from '../vehicles/vehicles.store.ts';
-import type { Assignment } from './assignments.schemas.ts';
 
 export interface AssignmentFilter {
   status?: 'active' | 'returned';
@@ -18,44 +14,12 @@ export interface AssignmentFilter {
   limit?: number;
 }
 
-function selectAssignments(db: Executor) {
-  return db
-    .select({
-      id: assignments.id,
-      vehicleId: assignments.vehicleId,
-      technicianId: assignments.technicianId,
-      status: assignments.status,
-      assignedAt: assignments.assignedAt,
-      returnedAt: assignments.returnedAt,
-      assignedBy: assignments.assignedBy,
-      returnedBy: assignments.returnedBy,
-      notes: assignments.notes,
-      vehicle: vehicleColumns,
-      technician: technicianColumns,
-    })
-    .from(assignments)
-    .innerJoin(vehicles, eq(vehicles.id, assignments.vehicleId))
-    .innerJoin(technicians, eq(technicians.id, assignments.technicianId));
-}
-
-type AssignmentRow = Awaited<ReturnType<typeof selectAssignments>>[number];
-
-function toAssignment(row: AssignmentRow): Assignment {
-  return {
-    ...row,
-    assignedAt: row.assignedAt.toISOString(),
-    returnedAt: row.returnedAt?.toISOString() ?? null,
-    vehicle: toVehicle(row.vehicle),
-    technician: toTechnician(row.technician),
-  };
-}
-
 const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * The API object of the assignment `a`, its vehicle `ve` and technician `te`, built by
- * PostgreSQL: what the response and the audit entry carry. `active` is the id both parties hold
- * now, as the statement leaves them.
+ * PostgreSQL, the one place it is defined: what every answer and every audit entry carries. The
+ * two SQL expressions say which assignment each party holds once the statement is done.
  */
 function assignmentJson(vehicleActive: string, technicianActive: string): SQL {
   return sql.raw(`json_build_object(
@@ -91,19 +55,26 @@ export async function listAssignments(db: Executor, filter: AssignmentFilter): P
     filter.technicianId !== undefined ? sql`a.technician_id = ${filter.technicianId}` : undefined,
     filter.after && sql`(a.assigned_at, a.id) < (${filter.after.assignedAt.toISOString()}::timestamptz, ${filter.after.id})`,
   ].filter((condition): condition is SQL => condition !== undefined);
+  return selectAssignments(
+    db,
+    conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``,
+    sql`order by a.assigned_at desc, a.id desc ${filter.limit === undefined ? sql`` : sql`limit ${filter.limit}`}`,
+  );
+}
+
+/** The assignment's API object as JSON text, or undefined when there is none. */
+export async function findAssignment(db: Executor, id: number): Promise<string | undefined> {
+  const [row] = await selectAssignments(db, sql`where a.id = ${id}`, sql``);
+  return row?.json;
+}
+
+function selectAssignments(db: Executor, where: SQL, orderAndLimit: SQL): Promise<ListedAssignment[]> {
   return queryRows<ListedAssignment>(
     db,
     sql`select ${assignmentJson(VEHICLE_ACTIVE_NOW, TECHNICIAN_ACTIVE_NOW)}::text as json, a.id, ${sql.raw(iso('a.assigned_at'))} as "assignedAt"
         from assignments a join vehicles ve on ve.id = a.vehicle_id join technicians te on te.id = a.technician_id
-        ${conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``}
-        order by a.assigned_at desc, a.id desc
-        ${filter.limit === undefined ? sql`` : sql`limit ${filter.limit}`}`,
+        ${where} ${orderAndLimit}`,
   );
-}
-
-export async function findAssignment(db: Executor, id: number): Promise<Assignment | undefined> {
-  const [row] = await selectAssignments(db).where(eq(assignments.id, id));
-  return row && toAssignment(row);
 }
 
 // ---------------------------------------------------------------------------------------------

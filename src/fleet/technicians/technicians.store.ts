@@ -9,8 +9,8 @@ const activeAssignment = sql<number | null>`(
   select active.id from assignments active
   where active.technician_id = technicians.id and active.status = 'active')`;
 
-/** The API object's columns, also nested in every assignment. */
-export const technicianColumns = {
+/** The API object's columns (an assignment nests the same object, written in SQL by assignments.store.ts). */
+const technicianColumns = {
   id: technicians.id,
   name: technicians.name,
   email: technicians.email,
@@ -22,7 +22,7 @@ export const technicianColumns = {
 
 type TechnicianRow = Omit<Technician, 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date };
 
-export function toTechnician(row: TechnicianRow): Technician {
+function toTechnician(row: TechnicianRow): Technician {
   return { ...row, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
 }
 

@@ -9,8 +9,8 @@ const activeAssignment = sql<number | null>`(
   select active.id from assignments active
   where active.vehicle_id = vehicles.id and active.status = 'active')`;
 
-/** The API object's columns, also nested in every assignment. */
-export const vehicleColumns = {
+/** The API object's columns (an assignment nests the same object, written in SQL by assignments.store.ts). */
+const vehicleColumns = {
   id: vehicles.id,
   plateNumber: vehicles.plateNumber,
   make: vehicles.make,
@@ -24,7 +24,7 @@ export const vehicleColumns = {
 
 type VehicleRow = Omit<Vehicle, 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date };
 
-export function toVehicle(row: VehicleRow): Vehicle {
+function toVehicle(row: VehicleRow): Vehicle {
   return { ...row, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
 }
 
