@@ -264,58 +264,54 @@ interface Scenario {
   job(target: Target): Job;
 }
 
+/** Cycling clients: each creates with its own body, then undoes what it created. */
+const cycling =
+  (create: Extract<Job, { kind: 'cycle' }>['create'], undo: Extract<Job, { kind: 'cycle' }>['undo']) =>
+  ({ server, token }: Target, bodies: unknown[]): Job => ({
+    kind: 'cycle',
+    url: server.url,
+    token,
+    connections: CYCLE_CLIENTS,
+    seconds: SECONDS,
+    idempotencyKeys: IDEMPOTENCY_KEYS,
+    create: { ...create, bodies },
+    undo,
+  });
+
+/** Listing clients: GET `path` over and over. */
+const listing =
+  (path: string) =>
+  ({ server, token }: Target): Job => ({ kind: 'get', url: server.url, token, path, connections: LIST_CLIENTS, seconds: SECONDS });
+
+const fleetCycle = cycling(
+  { path: '/api/admin/assignments', bodies: [], idOf: 'assignment.id' },
+  { method: 'PATCH', path: '/api/admin/assignments/:id/return' },
+);
+const projectCycle = cycling(
+  { path: '/api/v1/assignments/', bodies: [], idOf: 'assignment_id' },
+  { method: 'DELETE', path: '/api/v1/assignments/:id' },
+);
+
 const SCENARIOS: Record<string, Scenario> = {
   cycles: {
     name: `create + return, ${CYCLE_CLIENTS} clients, each its own vehicle and technician`,
     unit: 'cycles/s',
-    job: ({ server, token, fleet }) => ({
-      kind: 'cycle',
-      url: server.url,
-      token,
-      connections: CYCLE_CLIENTS,
-      seconds: SECONDS,
-      idempotencyKeys: IDEMPOTENCY_KEYS,
-      create: { path: '/api/admin/assignments', bodies: fleet, idOf: 'assignment.id' },
-      undo: { method: 'PATCH', path: '/api/admin/assignments/:id/return' },
-    }),
+    job: (target) => fleetCycle(target, target.fleet),
   },
   activeList: {
     name: `GET /api/admin/assignments?status=active (${ACTIVE_ASSIGNMENTS}), ${LIST_CLIENTS} clients`,
     unit: 'req/s',
-    job: ({ server, token }) => ({
-      kind: 'get',
-      url: server.url,
-      token,
-      path: '/api/admin/assignments?status=active',
-      connections: LIST_CLIENTS,
-      seconds: SECONDS,
-    }),
+    job: listing('/api/admin/assignments?status=active'),
   },
   projectCycles: {
     name: `project API: create + delete, ${CYCLE_CLIENTS} clients`,
     unit: 'cycles/s',
-    job: ({ server, token, projects }) => ({
-      kind: 'cycle',
-      url: server.url,
-      token,
-      connections: CYCLE_CLIENTS,
-      seconds: SECONDS,
-      idempotencyKeys: IDEMPOTENCY_KEYS,
-      create: { path: '/api/v1/assignments/', bodies: projects, idOf: 'assignment_id' },
-      undo: { method: 'DELETE', path: '/api/v1/assignments/:id' },
-    }),
+    job: (target) => projectCycle(target, target.projects),
   },
   projectList: {
     name: `project API: GET /api/v1/assignments/?limit=100, ${LIST_CLIENTS} clients`,
     unit: 'req/s',
-    job: ({ server, token }) => ({
-      kind: 'get',
-      url: server.url,
-      token,
-      path: '/api/v1/assignments/?limit=100',
-      connections: LIST_CLIENTS,
-      seconds: SECONDS,
-    }),
+    job: listing('/api/v1/assignments/?limit=100'),
   },
 };
 
