@@ -22,15 +22,17 @@ const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-
  * two SQL expressions say which assignment each party holds once the statement is done.
  */
 function assignmentJson(vehicleActive: string, technicianActive: string): SQL {
-  return sql.raw(`json_build_object(
-    'id', a.id, 'vehicleId', a.vehicle_id, 'technicianId', a.technician_id, 'status', a.status,
-    'assignedAt', ${iso('a.assigned_at')}, 'returnedAt', ${iso('a.returned_at')},
-    'assignedBy', a.assigned_by, 'returnedBy', a.returned_by, 'notes', a.notes,
-    'vehicle', json_build_object('id', ve.id, 'plateNumber', ve.plate_number, 'make', ve.make, 'model', ve.model,
-      'year', ve.year, 'vin', ve.vin, 'createdAt', ${iso('ve.created_at')}, 'updatedAt', ${iso('ve.updated_at')},
-      'activeAssignmentId', ${vehicleActive}),
-    'technician', json_build_object('id', te.id, 'name', te.name, 'email', te.email, 'phone', te.phone,
-      'createdAt', ${iso('te.created_at')}, 'updatedAt', ${iso('te.updated_at')}, 'activeAssignmentId', ${technicianActive}))`);
+  // to_json of a row: compact, and its keys in the order of the columns, as the document lists them.
+  return sql.raw(`(select to_json(x) from (select
+    a.id as "id", a.vehicle_id as "vehicleId", a.technician_id as "technicianId", a.status as "status",
+    ${iso('a.assigned_at')} as "assignedAt", ${iso('a.returned_at')} as "returnedAt",
+    a.assigned_by as "assignedBy", a.returned_by as "returnedBy", a.notes as "notes",
+    (select v from (select ve.id as "id", ve.plate_number as "plateNumber", ve.make as "make", ve.model as "model",
+      ve.year as "year", ve.vin as "vin", ${iso('ve.created_at')} as "createdAt", ${iso('ve.updated_at')} as "updatedAt",
+      ${vehicleActive} as "activeAssignmentId") v) as "vehicle",
+    (select t from (select te.id as "id", te.name as "name", te.email as "email", te.phone as "phone",
+      ${iso('te.created_at')} as "createdAt", ${iso('te.updated_at')} as "updatedAt",
+      ${technicianActive} as "activeAssignmentId") t) as "technician") x)`);
 }
 
 // The assignment each party of `a` holds now, as the statement sees the table.
