@@ -25,6 +25,8 @@ const RESULTS = process.env.BENCH_RESULTS ?? 'bench/RESULTS.md';
 const IDEMPOTENCY_KEYS = process.env.BENCH_IDEMPOTENCY_KEYS !== 'false';
 const ONLY = process.env.BENCH_SCENARIOS?.split(',');
 const EMBEDDED = process.env.BENCH_EMBEDDED !== 'false';
+/** Node.js options for allot on PostgreSQL, e.g. "--cpu-prof --cpu-prof-dir=/tmp/profile" to see where its time goes. */
+const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 const CYCLE_CLIENTS = 32;
 // Twice as many pairs as clients: a connection the load generator opens again starts a new
 // context, which takes a pair no live connection holds.
@@ -398,7 +400,7 @@ async function main(): Promise<void> {
   };
   try {
     // allot migrates the database at its first start; the baseline then uses the same tables.
-    const allot = await startServer('allot', ['dist/server.js'], { ...production, DATABASE_URL: databaseUrl.toString() });
+    const allot = await startServer('allot', [...NODE_ARGS, 'dist/server.js'], { ...production, DATABASE_URL: databaseUrl.toString() });
     servers.push(allot);
     const baseline = await startServer('baseline', ['--import', 'tsx', 'bench/baseline.ts'], { DATABASE_URL: databaseUrl.toString() });
     servers.push(baseline);

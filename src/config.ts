@@ -13,6 +13,12 @@ export interface Config {
    * session setting reaches the server then, and migrations must have run beforehand.
    */
   databasePooler: 'none' | 'transaction';
+  /**
+   * Whether each connection prepares allot's hand-written statements once and runs them by name
+   * after that. Off behind a transaction pooler, which does not carry a statement from one
+   * transaction's connection to the next.
+   */
+  preparedStatements: boolean;
   /** The longest any database statement may run, lock waits included, in milliseconds. */
   statementTimeoutMs: number;
   /** Connections each replica keeps to PostgreSQL. */
@@ -150,6 +156,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('DATABASE_POOLER=transaction needs DATABASE_URL=postgres://… (the pooler)');
   }
 
+  const preparedValue = optional(env, 'DATABASE_PREPARED_STATEMENTS');
+  if (preparedValue !== undefined && preparedValue !== 'true' && preparedValue !== 'false') {
+    throw new ConfigError(`DATABASE_PREPARED_STATEMENTS must be true or false (got "${preparedValue}")`);
+  }
+  if (preparedValue === 'true' && databasePooler === 'transaction') {
+    throw new ConfigError(
+      'DATABASE_PREPARED_STATEMENTS=true cannot work with DATABASE_POOLER=transaction: the pooler gives each transaction any server connection, where the statement was never prepared',
+    );
+  }
+  const preparedStatements = preparedValue === undefined ? databasePooler === 'none' : preparedValue === 'true';
+
   const jwtSecret = optional(env, 'JWT_SECRET');
   if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret, 'utf8') < 32) {
     throw new ConfigError('JWT_SECRET must be at least 32 bytes long');
@@ -177,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: optional(env, 'HOST') ?? '127.0.0.1',
     database,
     databasePooler,
+    preparedStatements,
     statementTimeoutMs: parseMilliseconds(optional(env, 'STATEMENT_TIMEOUT') ?? '5s', 'STATEMENT_TIMEOUT'),
     databasePoolSize: poolSize(optional(env, 'DATABASE_POOL_SIZE') ?? '10'),
     requestTimeoutMs: parseMilliseconds(optional(env, 'REQUEST_TIMEOUT') ?? '30s', 'REQUEST_TIMEOUT'),

@@ -44,6 +44,7 @@ async function main() {
     statementTimeoutMs: config.statementTimeoutMs,
     poolSize: config.databasePoolSize,
     pooler: config.databasePooler,
+    preparedStatements: config.preparedStatements,
   });
   await database.migrate();
   if (config.database.kind === 'embedded') restrictDirectoriesToOwner(config.dataDir);

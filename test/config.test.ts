@@ -90,6 +90,27 @@ describe('DATABASE_POOLER', () => {
   });
 });
 
+describe('DATABASE_PREPARED_STATEMENTS', () => {
+  it('is on by default on a direct connection, off behind a transaction pooler', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://x/y' }).preparedStatements).toBe(true);
+    expect(loadConfig({ DATABASE_URL: 'postgres://x/y', DATABASE_POOLER: 'transaction' }).preparedStatements).toBe(false);
+  });
+
+  it('can be switched off', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://x/y', DATABASE_PREPARED_STATEMENTS: 'false' }).preparedStatements).toBe(false);
+  });
+
+  it('true behind a transaction pooler refuses to start: the pooler does not carry them', () => {
+    expect(() =>
+      loadConfig({ DATABASE_URL: 'postgres://x/y', DATABASE_POOLER: 'transaction', DATABASE_PREPARED_STATEMENTS: 'true' }),
+    ).toThrow(/cannot work with DATABASE_POOLER=transaction/);
+  });
+
+  it('another value refuses to start', () => {
+    expect(() => loadConfig({ DATABASE_PREPARED_STATEMENTS: 'yes' })).toThrow(/must be true or false/);
+  });
+});
+
 describe('JWKS_URL', () => {
   it.each([
     ['alone', {}],

@@ -22,8 +22,48 @@ export type Executor = Database | Transaction;
 
 /** Rows of a hand-written statement; both drivers answer `{ rows }`. */
 export async function queryRows<Row>(db: Executor, query: SQL): Promise<Row[]> {
+  const { session } = db as unknown as { session: DriverSession };
+  if (preparingConnections.has(session.client)) return queryPrepared<Row>(session, query);
   const result: unknown = await db.execute(query);
   return (result as { rows: Row[] }).rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prepared statements (PostgreSQL, direct connections)
+// ---------------------------------------------------------------------------------------------
+
+/** What Drizzle's session holds: the driver's pool, or the connection of a transaction. */
+interface DriverSession {
+  client: object;
+  dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } };
+}
+
+/**
+ * The pools, and their connections, on which queryRows prepares each statement once and then runs
+ * it by name. A change is one long statement (checks, write, audit entry, answer); parsing and
+ * planning it again at every request was most of PostgreSQL's work on the hot paths.
+ */
+const preparingConnections = new WeakSet<object>();
+/** A statement's name is given by its text, the same on every connection of the process. */
+const statementNames = new Map<string, string>();
+/** Texts are made by the code, so they are few; past this many, a new text runs unnamed. */
+const MAX_PREPARED_STATEMENTS = 500;
+// Dates and intervals as PostgreSQL writes them, as Drizzle's own execute() returns them.
+const TEXT_TYPES = new Set([1082, 1114, 1184, 1186, 1115, 1182, 1185, 1187, 1231]);
+const keepDatesAsText: pg.CustomTypesConfig = {
+  getTypeParser: ((typeId: number) =>
+    TEXT_TYPES.has(typeId)
+      ? (value: string) => value
+      : (pg.types.getTypeParser(typeId) as (value: string) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+async function queryPrepared<Row>(session: DriverSession, query: SQL): Promise<Row[]> {
+  const { sql: text, params } = session.dialect.sqlToQuery(query);
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_PREPARED_STATEMENTS)
+    statementNames.set(text, (name = `allot_${statementNames.size}`));
+  const result = await (session.client as pg.Pool).query<Row & pg.QueryResultRow>({ name, text, values: params, types: keepDatesAsText });
+  return result.rows;
 }
 
 export interface DatabaseHandle {
@@ -46,6 +86,8 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
   /** `transaction`: a transaction pooler is in between, which keeps no session settings. */
   pooler?: 'none' | 'transaction';
+  /** Whether queryRows prepares its statements on each connection; never behind a transaction pooler. */
+  preparedStatements?: boolean;
 }
 
 export async function openDatabase(target: DatabaseTarget, options: DatabaseOptions = {}): Promise<DatabaseHandle> {
@@ -86,7 +128,7 @@ export function sqlStateOf(error: unknown): string | undefined {
 }
 
 async function openPostgres(url: string, options: DatabaseOptions): Promise<DatabaseHandle> {
-  const { poolSize = 10, statementTimeoutMs = 5000, pooler = 'none' } = options;
+  const { poolSize = 10, statementTimeoutMs = 5000, pooler = 'none', preparedStatements = pooler === 'none' } = options;
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -100,7 +142,11 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   // next, reports it. The pool listens only while a connection is idle: while one is lent out (a
   // transaction between two statements), its own listener is the only one.
   pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    if (preparedStatements && pooler === 'none') preparingConnections.add(client);
+  });
+  if (preparedStatements && pooler === 'none') preparingConnections.add(pool);
   const db = drizzlePostgres(pool, { schema }) as unknown as Database;
   boundEveryTransaction(db, statementTimeoutMs);
   if (pooler === 'transaction') boundEverySingleStatement(db);

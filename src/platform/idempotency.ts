@@ -115,11 +115,13 @@ const keyOf = (claim: Pick<IdempotencyClaim, 'subject' | 'key'>) =>
   and(eq(idempotencyKeys.subject, claim.subject), eq(idempotencyKeys.key, claim.key));
 
 async function insertKey(db: Database, claim: IdempotencyClaim, fingerprint: string, requestId: string): Promise<boolean> {
-  const inserted = await db
-    .insert(idempotencyKeys)
-    .values({ ...claim, fingerprint, requestId, lockedUntil: leaseEnd })
-    .onConflictDoNothing()
-    .returning({ owner: idempotencyKeys.owner });
+  const inserted = await queryRows<{ owner: string }>(
+    db,
+    sql`insert into idempotency_keys (subject, key, owner, fingerprint, request_id, locked_until)
+        values (${claim.subject}, ${claim.key}, ${claim.owner}, ${fingerprint}, ${requestId}, ${leaseEnd})
+        on conflict do nothing
+        returning owner`,
+  );
   return inserted.length === 1;
 }
 

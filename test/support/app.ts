@@ -42,6 +42,7 @@ export async function testDatabase(overrides: Partial<Config> = {}): Promise<Dat
   const database = await openDatabase(config.database, {
     statementTimeoutMs: config.statementTimeoutMs,
     pooler: config.databasePooler,
+    preparedStatements: config.preparedStatements,
     poolSize: config.databasePoolSize,
   });
   await database.migrate();
