@@ -28,8 +28,7 @@ const EMBEDDED = process.env.BENCH_EMBEDDED !== 'false';
 /** Node.js options for allot on PostgreSQL, e.g. "--cpu-prof --cpu-prof-dir=/tmp/profile" to see where its time goes. */
 const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 const CYCLE_CLIENTS = 32;
-// Twice as many pairs as clients: a connection the load generator opens again starts a new
-// context, which takes a pair no live connection holds.
+// More pairs than clients: a cycle borrows whichever pair is free (see bench/load.ts).
 const CYCLE_PAIRS = 2 * CYCLE_CLIENTS;
 const LIST_CLIENTS = 8;
 const ACTIVE_ASSIGNMENTS = 500;
@@ -475,11 +474,15 @@ async function measureEmbedded(production: Record<string, string>, password: str
       DATABASE_URL: '',
     });
     embedded = started;
+    log(`  RSS after start ${fmt(rssMiB(started.process.pid!))} MiB`);
     const token = await signIn(started, production.ADMIN_EMAIL!, password);
     const fleet = await seedThroughApi(started, token);
+    log(`  RSS after seeding ${fmt(rssMiB(started.process.pid!))} MiB`);
     const target: Target = { server: started, token, fleet, projects: [] };
     const cycles = await runLoad(SCENARIOS.cycles!.job(target), started);
+    log(`  cycles peak ${fmt(cycles.peakRssMiB)} MiB, now ${fmt(rssMiB(started.process.pid!))} MiB`);
     const list = await runLoad(SCENARIOS.activeList!.job(target), started);
+    log(`  list peak ${fmt(list.peakRssMiB)} MiB, now ${fmt(rssMiB(started.process.pid!))} MiB`);
     print();
     print('**The embedded database (PGlite), allot alone**, on a fresh `DATA_DIR`:');
     print();

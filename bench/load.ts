@@ -35,7 +35,9 @@ const headers: Record<string, string> = { 'content-type': 'application/json' };
 if (job.token) headers.authorization = `Bearer ${job.token}`;
 
 function cycleRequests(cycle: Extract<Job, { kind: 'cycle' }>): Request[] {
-  let nextPair = 0;
+  // autocannon starts each cycle with a fresh context, so a pair is lent for one cycle, from the
+  // POST to the undo's answer, and never to two clients at once.
+  const freePairs = cycle.create.bodies.map((_, index) => index);
   interface Context {
     pair?: number;
     id?: string | number;
@@ -49,12 +51,14 @@ function cycleRequests(cycle: Extract<Job, { kind: 'cycle' }>): Request[] {
       method: 'POST',
       path: cycle.create.path,
       setupRequest: (request, context: Context) => {
-        context.pair ??= nextPair++ % cycle.create.bodies.length;
+        // There are more pairs than connections, each of which holds at most one.
+        const pair = freePairs.shift()!;
+        context.pair = pair;
         // A careful client sends an Idempotency-Key with every POST, so that it may retry.
         return {
           ...request,
           headers: cycle.idempotencyKeys === false ? headers : { ...headers, 'idempotency-key': randomUUID() },
-          body: JSON.stringify(cycle.create.bodies[context.pair]),
+          body: JSON.stringify(cycle.create.bodies[pair]),
         };
       },
       onResponse: (status, body, context: Context) => {
@@ -64,7 +68,8 @@ function cycleRequests(cycle: Extract<Job, { kind: 'cycle' }>): Request[] {
     },
     {
       method: cycle.undo.method,
-      onResponse: (status, body) => {
+      onResponse: (status, body, context: Context) => {
+        if (context.pair !== undefined) freePairs.push(context.pair);
         if (status >= 300 && process.env.BENCH_DEBUG) process.stderr.write(`${cycle.undo.method} ${status} ${body}\n`);
       },
       setupRequest: (request, context: Context) => ({
