@@ -13,20 +13,12 @@ export interface AssignmentPage {
   json: string;
 }
 
-/** `{ assignments, nextCursor }`, joined from the JSON of each assignment that PostgreSQL wrote. */
+/** `{ assignments, nextCursor }`, around the page PostgreSQL wrote. */
 export async function listAssignments(db: Database, cursors: Cursors, query: AssignmentListQuery): Promise<AssignmentPage> {
   const after = query.cursor === undefined ? undefined : decodeCursor(cursors, query.cursor);
-  // One row more than asked tells whether another page follows.
-  const limit = query.limit === undefined ? undefined : query.limit + 1;
-  const rows = await store.listAssignments(db, { ...query, after, limit });
-  const more = query.limit !== undefined && rows.length > query.limit;
-  const page = more ? rows.slice(0, query.limit) : rows;
-  const last = page[page.length - 1];
-  const nextCursor = more && last ? encodeCursor(cursors, { assignedAt: new Date(last.assignedAt), id: last.id }) : null;
-  return {
-    size: page.length,
-    json: `{"assignments":[${page.map((row) => row.json).join(',')}],"nextCursor":${JSON.stringify(nextCursor)}}`,
-  };
+  const page = await store.listAssignments(db, { ...query, after });
+  const nextCursor = page.next ? encodeCursor(cursors, { assignedAt: new Date(page.next.assignedAt), id: page.next.id }) : null;
+  return { size: page.size, json: `{"assignments":[${page.json}],"nextCursor":${JSON.stringify(nextCursor)}}` };
 }
 
 /** The assignment's API object as JSON text. */

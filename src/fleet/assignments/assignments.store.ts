@@ -11,6 +11,7 @@ export interface AssignmentFilter {
   technicianId?: number;
   /** Only assignments after this position in the newest-first order. */
   after?: { assignedAt: Date; id: number };
+  /** At most this many; all when absent. */
   limit?: number;
 }
 
@@ -39,44 +40,56 @@ function assignmentJson(vehicleActive: string, technicianActive: string): SQL {
 const VEHICLE_ACTIVE_NOW = `(select x.id from assignments x where x.vehicle_id = ve.id and x.status = 'active')`;
 const TECHNICIAN_ACTIVE_NOW = `(select x.id from assignments x where x.technician_id = te.id and x.status = 'active')`;
 
-/** An assignment of a list page: its API object as JSON text, and its position for the next cursor. */
-export interface ListedAssignment {
+/** A page of assignments as PostgreSQL wrote it, and where the page after it starts. */
+export interface AssignmentRows {
+  /** The API objects of the page's assignments, newest first, joined by commas. */
   json: string;
-  id: number;
-  assignedAt: string;
+  size: number;
+  /** The page's last assignment when another page follows; null when this page is the last. */
+  next: { id: number; assignedAt: string } | null;
 }
 
 /**
- * A page of assignments, newest first, each already written as its API object's JSON by
- * PostgreSQL: a page of 500 is not parsed, remapped and serialized again, only joined.
+ * A page of assignments, newest first, written whole by PostgreSQL as the JSON of its API
+ * objects: a page of 500 reaches the server as one text, which it sends as it is.
  */
-export async function listAssignments(db: Executor, filter: AssignmentFilter): Promise<ListedAssignment[]> {
+export async function listAssignments(db: Executor, filter: AssignmentFilter): Promise<AssignmentRows> {
   const conditions: SQL[] = [
     filter.status && sql`a.status = ${filter.status}`,
     filter.vehicleId !== undefined ? sql`a.vehicle_id = ${filter.vehicleId}` : undefined,
     filter.technicianId !== undefined ? sql`a.technician_id = ${filter.technicianId}` : undefined,
     filter.after && sql`(a.assigned_at, a.id) < (${filter.after.assignedAt.toISOString()}::timestamptz, ${filter.after.id})`,
   ].filter((condition): condition is SQL => condition !== undefined);
-  return selectAssignments(
+  const where = conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
+  // One row more than asked tells whether another page follows; LIMIT NULL is no limit.
+  const limit = filter.limit ?? null;
+  const [page] = await queryRows<AssignmentRows>(
     db,
-    conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``,
-    sql`order by a.assigned_at desc, a.id desc ${filter.limit === undefined ? sql`` : sql`limit ${filter.limit}`}`,
+    sql`with
+      fetched as (
+        select ${assignmentJson(VEHICLE_ACTIVE_NOW, TECHNICIAN_ACTIVE_NOW)}::text as json, a.id, a.assigned_at
+        from assignments a join vehicles ve on ve.id = a.vehicle_id join technicians te on te.id = a.technician_id
+        ${where}
+        order by a.assigned_at desc, a.id desc limit ${limit === null ? null : limit + 1}),
+      shown as (select * from fetched order by assigned_at desc, id desc limit ${limit})
+    select coalesce((select string_agg(json, ',' order by assigned_at desc, id desc) from shown), '') as json,
+      (select count(*)::int from shown) as size,
+      case when (select count(*) from fetched) > ${limit} then
+        (select json_build_object('id', id, 'assignedAt', ${sql.raw(iso('assigned_at'))}) from shown order by assigned_at, id limit 1)
+      end as next`,
   );
+  return page!;
 }
 
 /** The assignment's API object as JSON text, or undefined when there is none. */
 export async function findAssignment(db: Executor, id: number): Promise<string | undefined> {
-  const [row] = await selectAssignments(db, sql`where a.id = ${id}`, sql``);
-  return row?.json;
-}
-
-function selectAssignments(db: Executor, where: SQL, orderAndLimit: SQL): Promise<ListedAssignment[]> {
-  return queryRows<ListedAssignment>(
+  const [row] = await queryRows<{ json: string }>(
     db,
-    sql`select ${assignmentJson(VEHICLE_ACTIVE_NOW, TECHNICIAN_ACTIVE_NOW)}::text as json, a.id, ${sql.raw(iso('a.assigned_at'))} as "assignedAt"
+    sql`select ${assignmentJson(VEHICLE_ACTIVE_NOW, TECHNICIAN_ACTIVE_NOW)}::text as json
         from assignments a join vehicles ve on ve.id = a.vehicle_id join technicians te on te.id = a.technician_id
-        ${where} ${orderAndLimit}`,
+        where a.id = ${id}`,
   );
+  return row?.json;
 }
 
 // ---------------------------------------------------------------------------------------------
