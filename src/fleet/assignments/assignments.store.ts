@@ -55,7 +55,9 @@ export interface AssignmentRows {
  */
 export async function listAssignments(db: Executor, filter: AssignmentFilter): Promise<AssignmentRows> {
   const conditions: SQL[] = [
-    filter.status && sql`a.status = ${filter.status}`,
+    // A literal, not a parameter: a prepared statement's generic plan cannot use the partial
+    // index of active assignments for `status = $1`, and scans the table instead.
+    filter.status && sql.raw(filter.status === 'active' ? `a.status = 'active'` : `a.status = 'returned'`),
     filter.vehicleId !== undefined ? sql`a.vehicle_id = ${filter.vehicleId}` : undefined,
     filter.technicianId !== undefined ? sql`a.technician_id = ${filter.technicianId}` : undefined,
     filter.after && sql`(a.assigned_at, a.id) < (${filter.after.assignedAt.toISOString()}::timestamptz, ${filter.after.id})`,
