@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
+import { drizzle as drizzlePostgres, NodePgSession } from 'drizzle-orm/node-postgres';
 import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator';
 import { sql } from 'drizzle-orm';
 import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
@@ -23,8 +23,6 @@ export type Executor = Database | Transaction;
 
 /** Rows of a hand-written statement; both drivers answer `{ rows }`. */
 export async function queryRows<Row>(db: Executor, query: SQL): Promise<Row[]> {
-  const { session } = db as unknown as { session: DriverSession };
-  if (preparingConnections.has(session.client)) return queryPrepared<Row>(session, query);
   const result: unknown = await db.execute(query);
   return (result as { rows: Row[] }).rows;
 }
@@ -33,39 +31,35 @@ export async function queryRows<Row>(db: Executor, query: SQL): Promise<Row[]> {
 // Prepared statements (PostgreSQL, direct connections)
 // ---------------------------------------------------------------------------------------------
 
-/** What Drizzle's session holds: the driver's pool, or the connection of a transaction. */
-interface DriverSession {
-  client: object;
-  dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } };
-}
-
 /**
- * The pools, and their connections, on which queryRows prepares each statement once and then runs
- * it by name. A change is one long statement (checks, write, audit entry, answer); parsing and
- * planning it again at every request was most of PostgreSQL's work on the hot paths.
+ * The pools, and their connections, on which every statement is prepared once and then run by
+ * name. A change is one long statement (checks, write, audit entry, answer); parsing and planning
+ * it again at every request was most of PostgreSQL's work on the hot paths.
  */
 const preparingConnections = new WeakSet<object>();
 /** A statement's name is given by its text, the same on every connection of the process. */
 const statementNames = new Map<string, string>();
 /** Texts are made by the code, so they are few; past this many, a new text runs unnamed. */
 const MAX_PREPARED_STATEMENTS = 500;
-// Dates and intervals as PostgreSQL writes them, as Drizzle's own execute() returns them.
-const TEXT_TYPES = new Set([1082, 1114, 1184, 1186, 1115, 1182, 1185, 1187, 1231]);
-const keepDatesAsText: pg.CustomTypesConfig = {
-  getTypeParser: ((typeId: number) =>
-    TEXT_TYPES.has(typeId)
-      ? (value: string) => value
-      : (pg.types.getTypeParser(typeId) as (value: string) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
-};
 
-async function queryPrepared<Row>(session: DriverSession, query: SQL): Promise<Row[]> {
-  const { sql: text, params } = session.dialect.sqlToQuery(query);
+function statementName(text: string): string | undefined {
   let name = statementNames.get(text);
   if (name === undefined && statementNames.size < MAX_PREPARED_STATEMENTS)
     statementNames.set(text, (name = `allot_${statementNames.size}`));
-  const result = await (session.client as pg.Pool).query<Row & pg.QueryResultRow>({ name, text, values: params, types: keepDatesAsText });
-  return result.rows;
+  return name;
 }
+
+// Drizzle names a statement only when asked to (`.prepare(name)`); here every statement it sends on
+// a preparing connection is named by its text. Drizzle makes a session for each transaction, so
+// the session is where this can be said once.
+type Session = NodePgSession<Schema, ExtractTablesWithRelations<Schema>>;
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called below with its session as `this`
+const prepareQuery = NodePgSession.prototype.prepareQuery;
+NodePgSession.prototype.prepareQuery = function (this: Session, query, fields, name, ...rest) {
+  const client = (this as unknown as { client: object }).client;
+  const named = name ?? (preparingConnections.has(client) ? statementName(query.sql) : undefined);
+  return prepareQuery.call(this, query, fields, named, ...rest);
+} as typeof prepareQuery;
 
 export interface DatabaseHandle {
   db: Database;
@@ -165,6 +159,8 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       // A session lock on one dedicated connection (never through a transaction pooler):
       // replicas starting together apply the migrations once, the others wait and find them done.
       const client = await pool.connect();
+      // A migration may hold several commands, which a named statement cannot.
+      preparingConnections.delete(client);
       try {
         // Waiting for another replica's migrations, or building an index, may take longer than a request may.
         await client.query('set statement_timeout = 0');
