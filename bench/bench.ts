@@ -8,7 +8,8 @@
 // round, 5), BENCH_ROUNDS (per server and scenario, 3), BENCH_GROWTH (past rows, "100000,1000000";
 // "" for none), BENCH_RESULTS (the file, bench/RESULTS.md; "" to write none), BENCH_IDEMPOTENCY_KEYS
 // (false: POSTs without an Idempotency-Key, to see what the keys cost), BENCH_SCENARIOS (a comma list
-// of cycles, activeList, projectCycles, projectList; default all), BENCH_EMBEDDED (false: skip PGlite).
+// of cycles, activeList, projectCycles, projectList; default all), BENCH_EMBEDDED (false: skip PGlite),
+// BENCH_NODE_ARGS (Node.js options for allot on PostgreSQL, e.g. "--cpu-prof --cpu-prof-dir=/tmp/profile").
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -251,8 +251,9 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
   if (dataDir && !existsSync(path.join(dataDir, 'PG_VERSION'))) createEmbeddedDatabase(dataDir);
   const client = await PGlite.create(dataDir ?? 'memory://', {
     // PostgreSQL's default 128 MB of shared buffers is touched at start, in this process's memory:
-    // 32 MB hold an office's fleet and keep the embedded server's memory under 400 MB.
-    startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'],
+    // 16 MB hold an office's fleet (the rest is in the file system's cache) and keep the embedded
+    // server's memory under 400 MB.
+    startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'],
   });
   const db = drizzlePglite(client, { schema }) as unknown as Database;
   return {
