@@ -129,9 +129,10 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     max: poolSize,
     // Bounded waiting: a request waits for a pooled connection no longer than for a statement.
     connectionTimeoutMillis: statementTimeoutMs,
-    // On a direct connection, the session's statement_timeout bounds every statement. A
-    // transaction pooler refuses that startup parameter and would not keep it anyway.
-    ...(pooler === 'none' ? { statement_timeout: statementTimeoutMs } : {}),
+    // On a direct connection, the session's settings bound every statement and every pause of a
+    // transaction between statements (should this process stall holding locks). A transaction
+    // pooler refuses these startup parameters and would not keep them anyway.
+    ...(pooler === 'none' ? { statement_timeout: statementTimeoutMs, idle_in_transaction_session_timeout: statementTimeoutMs } : {}),
   });
   // A connection whose server went away must not crash the process; the query using it, or the
   // next, reports it. The pool listens only while a connection is idle: while one is lent out (a
@@ -143,8 +144,10 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   });
   if (preparedStatements && pooler === 'none') preparingConnections.add(pool);
   const db = drizzlePostgres(pool, { schema }) as unknown as Database;
-  boundEveryTransaction(db, statementTimeoutMs);
-  if (pooler === 'transaction') boundEverySingleStatement(db);
+  if (pooler === 'transaction') {
+    boundEveryTransaction(db, statementTimeoutMs);
+    boundEverySingleStatement(db);
+  }
   return {
     db,
     kind: 'postgres',
@@ -180,10 +183,10 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
 }
 
 /**
- * Every transaction starts by setting its own timeouts (SET LOCAL), so that its lock waits,
- * statements and pauses are bounded whatever the connection's session settings are: through a
- * transaction pooler, the transaction is the only state the server keeps for allot. Done here,
- * once, so that no service can open an unbounded transaction.
+ * Behind a transaction pooler, every transaction starts by setting its own timeouts (SET LOCAL),
+ * so that its lock waits, statements and pauses are bounded: the transaction is the only state the
+ * server keeps for allot there. Done here, once, so that no service can open an unbounded
+ * transaction. On a direct connection the session's settings do it, without this round trip.
  */
 function boundEveryTransaction(db: Database, timeoutMs: number): void {
   const transaction = db.transaction.bind(db);

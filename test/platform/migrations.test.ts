@@ -55,3 +55,24 @@ it.runIf(onPostgres)('the connection the migrations ran on does not go back to t
     await database.close();
   }
 });
+
+it.runIf(onPostgres)(
+  'on a direct connection, a transaction that pauses longer than the statement timeout between statements is ended by the server',
+  async () => {
+    const database = await openDatabase(
+      { kind: 'postgres', url: process.env.DIRECT_DATABASE_URL ?? process.env.DATABASE_URL! },
+      { poolSize: 1, statementTimeoutMs: 300 },
+    );
+    try {
+      const stalled = database.db.transaction(async (tx) => {
+        const [row] = await queryRows<{ idle_in_transaction_session_timeout: string }>(tx, sql`show idle_in_transaction_session_timeout`);
+        expect(row!.idle_in_transaction_session_timeout).toBe('300ms');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await queryRows(tx, sql`select 1`);
+      });
+      await expect(stalled).rejects.toThrow();
+    } finally {
+      await database.close();
+    }
+  },
+);
