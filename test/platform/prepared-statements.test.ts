@@ -4,9 +4,10 @@ import { openDatabase, queryRows } from '../../src/platform/db.ts';
 import type { DatabaseHandle } from '../../src/platform/db.ts';
 import { onPostgres } from '../support/app.ts';
 
+// PostgreSQL itself: where the suite runs through PgBouncer, DIRECT_DATABASE_URL bypasses it.
+const directUrl = () => process.env.DIRECT_DATABASE_URL ?? process.env.DATABASE_URL!;
 // One connection, so that the statements run and the view that lists them share a session.
-const open = (preparedStatements?: boolean) =>
-  openDatabase({ kind: 'postgres', url: process.env.DATABASE_URL! }, { poolSize: 1, preparedStatements });
+const open = (preparedStatements?: boolean) => openDatabase({ kind: 'postgres', url: directUrl() }, { poolSize: 1, preparedStatements });
 
 const prepared = async (database: DatabaseHandle) =>
   (await queryRows<{ statement: string }>(database.db, sql`select statement from pg_prepared_statements`)).map((row) => row.statement);
