@@ -14,8 +14,7 @@ export interface Config {
    */
   databasePooler: 'none' | 'transaction';
   /**
-   * Whether each connection prepares allot's hand-written statements once and runs them by name
-   * after that. Off behind a transaction pooler, which does not carry a statement from one
+   * Whether each connection prepares every statement once and runs it by name after that. Off behind a transaction pooler, which does not carry a statement from one
    * transaction's connection to the next.
    */
   preparedStatements: boolean;

@@ -81,7 +81,7 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
   /** `transaction`: a transaction pooler is in between, which keeps no session settings. */
   pooler?: 'none' | 'transaction';
-  /** Whether queryRows prepares its statements on each connection; never behind a transaction pooler. */
+  /** Whether each connection prepares every statement once and runs it by name; never behind a transaction pooler. */
   preparedStatements?: boolean;
 }
 
@@ -138,11 +138,12 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   // next, reports it. The pool listens only while a connection is idle: while one is lent out (a
   // transaction between two statements), its own listener is the only one.
   pool.on('error', () => {});
+  const preparing = preparedStatements && pooler === 'none';
   pool.on('connect', (client) => {
     client.on('error', () => {});
-    if (preparedStatements && pooler === 'none') preparingConnections.add(client);
+    if (preparing) preparingConnections.add(client);
   });
-  if (preparedStatements && pooler === 'none') preparingConnections.add(pool);
+  if (preparing) preparingConnections.add(pool);
   const db = drizzlePostgres(pool, { schema }) as unknown as Database;
   if (pooler === 'transaction') {
     boundEveryTransaction(db, statementTimeoutMs);
