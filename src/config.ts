@@ -14,8 +14,9 @@ export interface Config {
    */
   databasePooler: 'none' | 'transaction';
   /**
-   * Whether each connection prepares every statement once and runs it by name after that. Off behind a transaction pooler, which does not carry a statement from one
-   * transaction's connection to the next.
+   * Whether each connection prepares every statement once and runs it by name after that. Off
+   * behind a transaction pooler, which does not carry a statement from one transaction's
+   * connection to the next.
    */
   preparedStatements: boolean;
   /** The longest any database statement may run, lock waits included, in milliseconds. */
