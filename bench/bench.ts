@@ -34,10 +34,17 @@ const CYCLE_PAIRS = 2 * CYCLE_CLIENTS;
 const LIST_CLIENTS = 8;
 const ACTIVE_ASSIGNMENTS = 500;
 const ROOT = path.resolve(import.meta.dirname, '..');
+/** The Node.js options `npm start` gives allot (its memory settings), so the bench measures the same. */
+const START_ARGS = ((): string[] => {
+  const start: string = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const options = /^exec node (.*)dist\/server\.js$/.exec(start);
+  if (!options) throw new Error(`package.json's start script is not "exec node [options] dist/server.js": ${start}`);
+  return options[1]!.split(' ').filter(Boolean);
+})();
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const TARGETS =
-  'Targets: create + return and the list of 500 at least 0.6 × the baseline with p99 at most 2 × its p99, flat from 0 to 1 000 000 past rows; peak RSS at most 200 MiB on PostgreSQL; on the embedded database at most 400 MiB and a first start within 10 s.';
+  'Targets: create + return and the list of 500 at least 0.6 × the baseline with p99 at most 2 × its p99, flat from 0 to 1 000 000 past rows; peak RSS at most 200 MB (190 MiB) on PostgreSQL; on the embedded database at most 400 MB (381 MiB) and a first start within 10 s.';
 
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL: started if it is down, a fresh database for the run
@@ -400,7 +407,10 @@ async function main(): Promise<void> {
   };
   try {
     // allot migrates the database at its first start; the baseline then uses the same tables.
-    const allot = await startServer('allot', [...NODE_ARGS, 'dist/server.js'], { ...production, DATABASE_URL: databaseUrl.toString() });
+    const allot = await startServer('allot', [...START_ARGS, ...NODE_ARGS, 'dist/server.js'], {
+      ...production,
+      DATABASE_URL: databaseUrl.toString(),
+    });
     servers.push(allot);
     const baseline = await startServer('baseline', ['--import', 'tsx', 'bench/baseline.ts'], { DATABASE_URL: databaseUrl.toString() });
     servers.push(baseline);
@@ -421,7 +431,7 @@ async function main(): Promise<void> {
     );
     print();
     print(
-      `Every process on one machine: PostgreSQL, allot (\`node dist/server.js\`, production settings, pino at \`warn\`, a sign-in token checked at every request, an \`Idempotency-Key\` on every POST), the baseline (\`bench/baseline.ts\`: node:http + pg, one SQL statement per route, nothing else) and the load generator (autocannon, a process of its own). ${ROUNDS} rounds of ${SECONDS} s per server, alternating, after a warm-up; medians.`,
+      `Every process on one machine: PostgreSQL, allot (\`node ${START_ARGS.join(' ')} dist/server.js\`, production settings, pino at \`warn\`, a sign-in token checked at every request, an \`Idempotency-Key\` on every POST), the baseline (\`bench/baseline.ts\`: node:http + pg, one SQL statement per route, nothing else) and the load generator (autocannon, a process of its own). ${ROUNDS} rounds of ${SECONDS} s per server, alternating, after a warm-up; medians.`,
     );
     print();
     print(TARGETS);
@@ -469,7 +479,7 @@ async function measureEmbedded(production: Record<string, string>, password: str
   const dataDir = mkdtempSync(path.join(tmpdir(), 'allot-bench-'));
   let embedded: Server | undefined;
   try {
-    const started = await startServer('allot (PGlite)', ['dist/server.js'], {
+    const started = await startServer('allot (PGlite)', [...START_ARGS, 'dist/server.js'], {
       ...production,
       DATA_DIR: path.join(dataDir, 'data'),
       DATABASE_URL: '',
