@@ -35,6 +35,8 @@ export const vehicles = pgTable(
     model: text('model'),
     year: integer('year'),
     vin: text('vin'),
+    /** The last reading handed over or taken back; a new reading may not be below it. */
+    odometer: integer('odometer'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     // A vehicle with assignment history is retired instead of deleted, so the history stays whole.
@@ -48,6 +50,7 @@ export const vehicles = pgTable(
     uniqueIndex('vehicles_vin_key')
       .on(sql`lower(${t.vin})`)
       .where(sql`${t.retiredAt} is null`),
+    check('vehicles_odometer_check', sql`${t.odometer} >= 0`),
   ],
 );
 
@@ -87,6 +90,9 @@ export const assignments = pgTable(
     assignedBy: text('assigned_by').notNull(),
     returnedBy: text('returned_by'),
     notes: text('notes'),
+    expectedReturnAt: timestamptz('expected_return_at'),
+    startOdometer: integer('start_odometer'),
+    endOdometer: integer('end_odometer'),
   },
   (t) => [
     // The one-active rules: the database, not the application, decides who wins a race.
@@ -99,11 +105,55 @@ export const assignments = pgTable(
     index('assignments_assigned_at_idx').on(t.assignedAt.desc(), t.id.desc()),
     index('assignments_vehicle_idx').on(t.vehicleId, t.assignedAt.desc(), t.id.desc()),
     index('assignments_technician_idx').on(t.technicianId, t.assignedAt.desc(), t.id.desc()),
+    // The overdue list, most overdue first: active assignments by their due date.
+    index('assignments_due_idx')
+      .on(t.expectedReturnAt, t.id)
+      .where(sql`${t.status} = 'active' and ${t.expectedReturnAt} is not null`),
+    index('assignments_returned_at_idx').on(t.returnedAt),
+    check(
+      'assignments_odometer_check',
+      sql`${t.startOdometer} >= 0 and ${t.endOdometer} >= 0 and ${t.endOdometer} >= ${t.startOdometer}`,
+    ),
     check('assignments_status_check', sql`${t.status} in ('active', 'returned')`),
     check(
       'assignments_returned_consistency',
       sql`(${t.status} = 'active') = (${t.returnedAt} is null) and (${t.status} = 'active') = (${t.returnedBy} is null)`,
     ),
+  ],
+);
+
+/**
+ * A vehicle booked for a technician over [startsAt, endsAt). Two reservations that are not
+ * cancelled may not overlap for the same vehicle or the same technician: an exclusion constraint
+ * (migrations/0008_reservations_no_overlap.sql, which drizzle-kit cannot express) decides races.
+ */
+export const reservations = pgTable(
+  'reservations',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    vehicleId: integer('vehicle_id')
+      .notNull()
+      .references(() => vehicles.id, { onDelete: 'restrict' }),
+    technicianId: integer('technician_id')
+      .notNull()
+      .references(() => technicians.id, { onDelete: 'restrict' }),
+    startsAt: timestamptz('starts_at').notNull(),
+    endsAt: timestamptz('ends_at').notNull(),
+    status: text('status', { enum: ['booked', 'started', 'cancelled'] })
+      .notNull()
+      .default('booked'),
+    assignmentId: integer('assignment_id').references(() => assignments.id, { onDelete: 'restrict' }),
+    notes: text('notes'),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('reservations_vehicle_idx').on(t.vehicleId, t.startsAt),
+    index('reservations_technician_idx').on(t.technicianId, t.startsAt),
+    index('reservations_starts_at_idx').on(t.startsAt, t.id),
+    check('reservations_status_check', sql`${t.status} in ('booked', 'started', 'cancelled')`),
+    check('reservations_interval_check', sql`${t.startsAt} < ${t.endsAt}`),
+    check('reservations_started_assignment', sql`(${t.status} = 'started') = (${t.assignmentId} is not null)`),
   ],
 );
 

@@ -1,4 +1,4 @@
-import { conflict, notFound } from '../platform/problems.ts';
+import { badRequest, conflict, notFound } from '../platform/problems.ts';
 import type { ConstraintProblems } from '../platform/problems.ts';
 
 /** Every error of the Fleet API beyond the platform's, each with its own slug. */
@@ -13,6 +13,16 @@ export const fleetProblems = {
   technicianStillAssigned: (id: number) =>
     conflict('technician-assigned', `technician ${id} has an active assignment; return it before deleting the technician`),
   assignmentAlreadyReturned: (id: number) => conflict('assignment-returned', `assignment ${id} is already returned`),
+  assignmentsNotFound: (ids: number[]) => notFound('assignment-not-found', `assignments ${ids.join(', ')} do not exist`),
+  assignmentsAlreadyReturned: (ids: number[]) =>
+    conflict('assignment-returned', `assignments ${ids.join(', ')} are already returned; none was returned`),
+  odometerBackwards: (reading?: number, current?: number | null) =>
+    badRequest(
+      'odometer-backwards',
+      reading === undefined ? 'odometer cannot go backwards' : `odometer cannot go backwards: ${reading} is below the vehicle's ${current}`,
+    ),
+  dueDateNotAhead: () => badRequest('due-date-passed', 'expectedReturnAt must be after now'),
+  emptyWindow: (from: string, to: string) => badRequest('empty-window', `${from} must be before ${to}`),
   plateNumberTaken: () => conflict('plate-number-taken', 'another vehicle in service already has this plate number'),
   vinTaken: () => conflict('vin-taken', 'another vehicle in service already has this VIN'),
   technicianEmailTaken: () => conflict('technician-email-taken', 'another technician already has this email'),
@@ -24,5 +34,7 @@ export const fleetConstraints: ConstraintProblems = {
   assignments_one_active_per_technician: (key) => fleetProblems.technicianBusy(key ?? 'the'),
   vehicles_plate_number_key: () => fleetProblems.plateNumberTaken(),
   vehicles_vin_key: () => fleetProblems.vinTaken(),
+  vehicles_odometer_check: () => fleetProblems.odometerBackwards(),
+  assignments_odometer_check: () => fleetProblems.odometerBackwards(),
   technicians_email_key: () => fleetProblems.technicianEmailTaken(),
 };

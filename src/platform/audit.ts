@@ -10,7 +10,20 @@ import type { IdempotencyClaim } from './idempotency.ts';
 export const ENTITY_TYPES = ['vehicle', 'technician', 'assignment', 'reservation', 'user', 'project', 'project_assignment'] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 
-export const AUDIT_ACTIONS = ['create', 'update', 'delete', 'retire', 'assign', 'return', 'bulk_create', 'login', 'login_failed'] as const;
+export const AUDIT_ACTIONS = [
+  'create',
+  'update',
+  'delete',
+  'retire',
+  'assign',
+  'return',
+  'transfer',
+  'cancel',
+  'start',
+  'bulk_create',
+  'login',
+  'login_failed',
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /**

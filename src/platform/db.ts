@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres, NodePgSession } from 'drizzle-orm/node-postgres';
@@ -258,6 +259,8 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
     // 16 MB hold an office's fleet (the rest is in the file system's cache) and keep the embedded
     // server's memory under 400 MB.
     startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'],
+    // The reservations' exclusion constraints index a vehicle's or a technician's id with GiST.
+    extensions: { btree_gist },
   });
   const db = drizzlePglite(client, { schema }) as unknown as Database;
   return {

@@ -205,7 +205,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List assignments, newest assignedAt first, each with its vehicle and technician */
+        /** List assignments, newest assignedAt first (the overdue ones: most overdue first), each with its vehicle and technician */
         get: operations["listFleetAssignments"];
         put?: never;
         /** Assign a vehicle to a technician; both must be free of any active assignment */
@@ -230,7 +230,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change an active assignment's due date or notes */
+        patch: operations["updateFleetAssignment"];
         trace?: never;
     };
     "/api/admin/assignments/{id}/return": {
@@ -248,6 +249,40 @@ export interface paths {
         head?: never;
         /** Mark an assignment returned, releasing the vehicle and the technician */
         patch: operations["returnFleetAssignment"];
+        trace?: never;
+    };
+    "/api/admin/assignments/{id}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Return the assignment and, at the same instant, assign its vehicle to another technician or its technician another vehicle */
+        post: operations["transferFleetAssignment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/assignments/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Return several active assignments at once: all of them, or none when one is unknown or already returned */
+        post: operations["returnFleetAssignments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/admin/audit-log": {
@@ -471,6 +506,7 @@ export interface components {
             model: string | null;
             year: number | null;
             vin: string | null;
+            odometer: number | null;
             /**
              * Format: date-time
              * @description ISO 8601 UTC with milliseconds
@@ -520,6 +556,12 @@ export interface components {
             assignedBy: string;
             returnedBy: string | null;
             notes: string | null;
+            expectedReturnAt: string | null;
+            /** @description active and past expectedReturnAt */
+            overdue: boolean;
+            startOdometer: number | null;
+            endOdometer: number | null;
+            distance: number | null;
             vehicle: components["schemas"]["Vehicle"];
             technician: components["schemas"]["Technician"];
         };
@@ -609,7 +651,7 @@ export interface components {
             /** @description the token's sub; for a failed sign-in, the email tried */
             actor: string;
             actorIssuer: string | null;
-            action: "create" | "update" | "delete" | "retire" | "assign" | "return" | "bulk_create" | "login" | "login_failed";
+            action: "create" | "update" | "delete" | "retire" | "assign" | "return" | "transfer" | "cancel" | "start" | "bulk_create" | "login" | "login_failed";
             entityType: "vehicle" | "technician" | "assignment" | "reservation" | "user" | "project" | "project_assignment";
             entityId: string | null;
             /** @description the X-Request-Id of the request that made the change */
@@ -947,6 +989,7 @@ export interface operations {
                     model?: string | null;
                     year?: number | null;
                     vin?: string | null;
+                    odometer?: number | null;
                 };
             };
         };
@@ -1260,6 +1303,8 @@ export interface operations {
                     model?: string | null;
                     year?: number | null;
                     vin?: string | null;
+                    /** @description the last reading; a new one may not be below it */
+                    odometer?: number;
                 };
             };
         };
@@ -2070,6 +2115,16 @@ export interface operations {
                 status?: "active" | "returned";
                 vehicleId?: number;
                 technicianId?: number;
+                /** @description true: only the overdue ones, most overdue first; false: only those that are not overdue */
+                overdue?: boolean;
+                /** @description assigned at or after this instant */
+                assignedFrom?: string;
+                /** @description assigned before this instant */
+                assignedTo?: string;
+                /** @description returned at or after this instant */
+                returnedFrom?: string;
+                /** @description returned before this instant */
+                returnedTo?: string;
                 /** @description page size; without it, every match */
                 limit?: number;
                 /** @description nextCursor of the previous page */
@@ -2158,6 +2213,13 @@ export interface operations {
                     /** @description ID of the technician to assign */
                     technicianId: number;
                     notes?: string | null;
+                    /**
+                     * Format: date-time
+                     * @description when the vehicle is due back; after now
+                     */
+                    expectedReturnAt?: string;
+                    /** @description the vehicle's odometer; not below its last reading */
+                    startOdometer?: number;
                 };
             };
         };
@@ -2352,7 +2414,7 @@ export interface operations {
             };
         };
     };
-    returnFleetAssignment: {
+    updateFleetAssignment: {
         parameters: {
             query?: never;
             header?: never;
@@ -2361,10 +2423,10 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": {
-                    /** @description replaces the notes when given */
+                    expectedReturnAt?: string | null;
                     notes?: string | null;
                 };
             };
@@ -2473,13 +2535,398 @@ export interface operations {
             };
         };
     };
+    returnFleetAssignment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description replaces the notes when given */
+                    notes?: string | null;
+                    /** @description the vehicle's odometer; not below its last reading */
+                    endOdometer?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignment: components["schemas"]["Assignment"];
+                    };
+                };
+            };
+            /** @description The request is invalid: a field is missing, of the wrong type, out of range or unknown */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or a token that does not verify */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but has no admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than the server takes */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An internal error; the body gives the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available now (the database did not answer in time, or the server is shutting down); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    transferFleetAssignment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first response to this key (1…255 printable ASCII characters) is kept 24 hours and returned again, with Idempotent-Replayed: true, for the same request; another request with it → 422. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description exactly one of technicianId and vehicleId */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the technician who takes the vehicle over */
+                    technicianId: number;
+                } | {
+                    /** @description the vehicle the technician takes instead */
+                    vehicleId: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignment: components["schemas"]["Assignment"];
+                        previous: components["schemas"]["Assignment"];
+                    };
+                };
+            };
+            /** @description The request is invalid: a field is missing, of the wrong type, out of range or unknown */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or a token that does not verify */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but has no admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than the server takes */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An internal error; the body gives the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available now (the database did not answer in time, or the server is shutting down); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    returnFleetAssignments: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first response to this key (1…255 printable ASCII characters) is kept 24 hours and returned again, with Idempotent-Replayed: true, for the same request; another request with it → 422. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the active assignments to return, all or none */
+                    ids: number[];
+                    /** @description replaces the notes of each when given */
+                    notes?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignments: components["schemas"]["Assignment"][];
+                    };
+                };
+            };
+            /** @description The request is invalid: a field is missing, of the wrong type, out of range or unknown */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or a token that does not verify */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but has no admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An internal error; the body gives the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available now (the database did not answer in time, or the server is shutting down); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listAuditLog: {
         parameters: {
             query?: {
                 entityType?: "vehicle" | "technician" | "assignment" | "reservation" | "user" | "project" | "project_assignment";
                 entityId?: string;
                 actor?: string;
-                action?: "create" | "update" | "delete" | "retire" | "assign" | "return" | "bulk_create" | "login" | "login_failed";
+                action?: "create" | "update" | "delete" | "retire" | "assign" | "return" | "transfer" | "cancel" | "start" | "bulk_create" | "login" | "login_failed";
                 /** @description page size */
                 limit?: number;
                 /** @description nextCursor of the previous page */

@@ -28,7 +28,7 @@ describe('POST /api/admin/vehicles', () => {
     const { vehicle } = response.json<{ vehicle: Vehicle }>();
     expect(Object.keys(response.json<object>())).toEqual(['vehicle']);
     expect(Object.keys(vehicle).sort()).toEqual(
-      ['activeAssignmentId', 'createdAt', 'id', 'make', 'model', 'plateNumber', 'updatedAt', 'vin', 'year'].sort(),
+      ['activeAssignmentId', 'createdAt', 'id', 'make', 'model', 'odometer', 'plateNumber', 'updatedAt', 'vin', 'year'].sort(),
     );
     expect(vehicle).toMatchObject({ ...fields, activeAssignmentId: null });
     expect(Number.isInteger(vehicle.id) && vehicle.id >= 1).toBe(true);

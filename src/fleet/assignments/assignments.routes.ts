@@ -6,7 +6,18 @@ import { sendJsonText } from '../../platform/routing.ts';
 import { errors } from '../../platform/openapi.ts';
 import { bodyDefaultsToEmpty } from '../../platform/validation.ts';
 import { IdParams } from '../common.schemas.ts';
-import { AssignmentBody, AssignmentListBody, AssignmentListQuery, CreateAssignment, ReturnAssignment } from './assignments.schemas.ts';
+import {
+  AssignmentBody,
+  AssignmentListBody,
+  AssignmentListQuery,
+  AssignmentsBody,
+  BulkReturn,
+  CreateAssignment,
+  ReturnAssignment,
+  TransferAssignment,
+  TransferBody,
+  UpdateAssignment,
+} from './assignments.schemas.ts';
 import * as service from './assignments.service.ts';
 
 export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors: Cursors }> = async (app, { db, cursors }) => {
@@ -18,7 +29,7 @@ export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors
       schema: {
         operationId: 'listFleetAssignments',
         tags,
-        summary: 'List assignments, newest assignedAt first, each with its vehicle and technician',
+        summary: 'List assignments, newest assignedAt first (the overdue ones: most overdue first), each with its vehicle and technician',
         querystring: AssignmentListQuery,
         response: { 200: AssignmentListBody },
       },
@@ -70,5 +81,52 @@ export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors
     },
     async (request, reply) =>
       sendJsonText(reply, `{"assignment":${await service.returnAssignment(db, request.params.id, request.body, auditContext(request))}}`),
+  );
+
+  app.patch(
+    '/:id',
+    {
+      schema: {
+        operationId: 'updateFleetAssignment',
+        tags,
+        summary: "Change an active assignment's due date or notes",
+        params: IdParams,
+        body: UpdateAssignment,
+        response: { 200: AssignmentBody, ...errors(404, 409) },
+      },
+    },
+    async (request, reply) =>
+      sendJsonText(reply, `{"assignment":${await service.updateAssignment(db, request.params.id, request.body, auditContext(request))}}`),
+  );
+
+  app.post(
+    '/:id/transfer',
+    {
+      schema: {
+        operationId: 'transferFleetAssignment',
+        tags,
+        summary:
+          'Return the assignment and, at the same instant, assign its vehicle to another technician or its technician another vehicle',
+        params: IdParams,
+        body: TransferAssignment,
+        response: { 201: TransferBody, ...errors(404, 409) },
+      },
+    },
+    async (request, reply) =>
+      sendJsonText(reply.code(201), await service.transferAssignment(db, request.params.id, request.body, auditContext(request))),
+  );
+
+  app.post(
+    '/return',
+    {
+      schema: {
+        operationId: 'returnFleetAssignments',
+        tags,
+        summary: 'Return several active assignments at once: all of them, or none when one is unknown or already returned',
+        body: BulkReturn,
+        response: { 200: AssignmentsBody, ...errors(404, 409) },
+      },
+    },
+    async (request, reply) => sendJsonText(reply, await service.returnAssignments(db, request.body, auditContext(request))),
   );
 };

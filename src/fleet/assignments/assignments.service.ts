@@ -4,8 +4,10 @@ import type { Cursors } from '../../platform/cursors.ts';
 import { fleetProblems } from '../fleet.problems.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { idempotencyProblems } from '../../platform/idempotency.ts';
-import type { AssignmentListQuery, CreateAssignment } from './assignments.schemas.ts';
+import { recordAudit } from '../../platform/audit.ts';
+import type { AssignmentListQuery, BulkReturn, CreateAssignment, TransferAssignment, UpdateAssignment } from './assignments.schemas.ts';
 import * as store from './assignments.store.ts';
+import type { AssignmentFilter } from './assignments.store.ts';
 
 /** A page of assignments as the JSON body the API answers, and how many it holds. */
 export interface AssignmentPage {
@@ -13,11 +15,33 @@ export interface AssignmentPage {
   json: string;
 }
 
+/** The list's filters as the store takes them; 400 for a time window that holds no instant. */
+export function assignmentFilter(query: Omit<AssignmentListQuery, 'cursor' | 'limit'>): Omit<AssignmentFilter, 'after' | 'limit'> {
+  const { assignedFrom, assignedTo, returnedFrom, returnedTo, ...rest } = query;
+  if (assignedFrom && assignedTo && Date.parse(assignedFrom) >= Date.parse(assignedTo)) {
+    throw fleetProblems.emptyWindow('assignedFrom', 'assignedTo');
+  }
+  if (returnedFrom && returnedTo && Date.parse(returnedFrom) >= Date.parse(returnedTo)) {
+    throw fleetProblems.emptyWindow('returnedFrom', 'returnedTo');
+  }
+  const date = (value: string | undefined) => (value === undefined ? undefined : new Date(value));
+  return {
+    ...rest,
+    assignedFrom: date(assignedFrom),
+    assignedTo: date(assignedTo),
+    returnedFrom: date(returnedFrom),
+    returnedTo: date(returnedTo),
+  };
+}
+
 /** `{ assignments, nextCursor }`, around the page PostgreSQL wrote. */
 export async function listAssignments(db: Database, cursors: Cursors, query: AssignmentListQuery): Promise<AssignmentPage> {
-  const after = query.cursor === undefined ? undefined : decodeCursor(cursors, query.cursor);
-  const page = await store.listAssignments(db, { ...query, after });
-  const nextCursor = page.next ? encodeCursor(cursors, { assignedAt: new Date(page.next.assignedAt), id: page.next.id }) : null;
+  const { cursor, limit, ...filters } = query;
+  const filter = assignmentFilter(filters);
+  const order = store.listOrder(filter);
+  const after = cursor === undefined ? undefined : decodeCursor(cursors, cursor, order);
+  const page = await store.listAssignments(db, { ...filter, limit, after });
+  const nextCursor = page.next ? encodeCursor(cursors, { at: new Date(page.next.at), id: page.next.id }, order) : null;
   return { size: page.size, json: `{"assignments":[${page.json}],"nextCursor":${JSON.stringify(nextCursor)}}` };
 }
 
@@ -28,14 +52,32 @@ export async function getAssignment(db: Database, id: number): Promise<string> {
   return assignment;
 }
 
+/** A due date must lie ahead: 400 otherwise. */
+export function dueDate(value: string | null | undefined): Date | null {
+  if (value === undefined || value === null) return null;
+  const at = new Date(value);
+  if (at.getTime() <= Date.now()) throw fleetProblems.dueDateNotAhead();
+  return at;
+}
+
 /**
- * One statement (see store.assign): 404 when either party is unknown or retired; 409 (from the
- * partial unique indexes, through the error handler) when either already holds an active
- * assignment, also when two requests race; 409 when the request's Idempotency-Key was taken over.
+ * One statement (see store.assign): 404 when either party is unknown or retired; 400 for a start
+ * reading below the vehicle's odometer; 409 (from the partial unique indexes, through the error
+ * handler) when either already holds an active assignment, also when two requests race; 409 when
+ * the request's Idempotency-Key was taken over. The assignment's API object as JSON text.
  */
-/** The assignment's API object as JSON text. */
 export async function createAssignment(db: Database, input: CreateAssignment, audit: AuditContext): Promise<string> {
-  const outcome = await store.assign(db, { ...input, notes: input.notes ?? null }, audit);
+  const outcome = await store.assign(
+    db,
+    {
+      vehicleId: input.vehicleId,
+      technicianId: input.technicianId,
+      notes: input.notes ?? null,
+      expectedReturnAt: dueDate(input.expectedReturnAt),
+      startOdometer: input.startOdometer ?? null,
+    },
+    audit,
+  );
   if (outcome.assignment !== null) {
     // The statement kept the answer with the key: it is `{"assignment":<this text>}`, as the route sends it.
     if (audit.idempotencyClaim) audit.idempotencyClaim.kept = true;
@@ -43,16 +85,102 @@ export async function createAssignment(db: Database, input: CreateAssignment, au
   }
   if (!outcome.vehicleFound) throw fleetProblems.vehicleNotFound(input.vehicleId);
   if (!outcome.technicianFound) throw fleetProblems.technicianNotFound(input.technicianId);
+  if (outcome.odometerAhead !== null) throw fleetProblems.odometerBackwards(input.startOdometer, outcome.odometerAhead);
   throw idempotencyProblems.keyInProgress();
 }
 
 /**
  * One statement (see store.returnOne): 404 for an unknown assignment, 409 for one already
- * returned; the returned assignment's API object as JSON text.
+ * returned, 400 for an end reading below the vehicle's odometer; the returned assignment's API
+ * object as JSON text.
  */
-export async function returnAssignment(db: Database, id: number, input: { notes?: string | null }, audit: AuditContext): Promise<string> {
-  const { found, after } = await store.returnOne(db, id, input, audit);
+export async function returnAssignment(
+  db: Database,
+  id: number,
+  input: { notes?: string | null; endOdometer?: number },
+  audit: AuditContext,
+): Promise<string> {
+  const { found, odometerAhead, after } = await store.returnOne(db, id, input, audit);
+  if (!found) throw fleetProblems.assignmentNotFound(id);
+  if (odometerAhead !== null) throw fleetProblems.odometerBackwards(input.endOdometer, odometerAhead);
+  if (!after) throw fleetProblems.assignmentAlreadyReturned(id);
+  return after;
+}
+
+/** Due date and notes of an active assignment: 404 unknown, 409 returned, 400 a due date not ahead. */
+export async function updateAssignment(db: Database, id: number, changes: UpdateAssignment, audit: AuditContext): Promise<string> {
+  const { expectedReturnAt, notes } = changes;
+  const { found, after } = await store.updateAssignment(
+    db,
+    id,
+    { expectedReturnAt: expectedReturnAt === undefined ? undefined : dueDate(expectedReturnAt), notes },
+    audit,
+  );
   if (!found) throw fleetProblems.assignmentNotFound(id);
   if (!after) throw fleetProblems.assignmentAlreadyReturned(id);
   return after;
+}
+
+/**
+ * In one transaction: the assignment is returned and a new one made for the other party, at the
+ * same instant; the new one keeps the due date. 404 for an unknown assignment or party, 409 when
+ * the assignment is not active or the other party is busy (the partial unique indexes, which roll
+ * the whole transfer back). `{ assignment, previous }` as JSON text.
+ */
+export function transferAssignment(db: Database, id: number, to: TransferAssignment, audit: AuditContext): Promise<string> {
+  return db.transaction(async (tx) => {
+    const [held] = await store.lockAssignments(tx, [id]);
+    if (!held) throw fleetProblems.assignmentNotFound(id);
+    if (held.status !== 'active') throw fleetProblems.assignmentAlreadyReturned(id);
+    const before = (await store.assignmentsJson(tx, [id])).get(id)!;
+    const next = { vehicleId: held.vehicleId, technicianId: held.technicianId, expectedReturnAt: held.expectedReturnAt };
+    if ('technicianId' in to) {
+      if (!(await store.partyInService(tx, 'technician', to.technicianId))) throw fleetProblems.technicianNotFound(to.technicianId);
+      next.technicianId = to.technicianId;
+    } else {
+      if (!(await store.partyInService(tx, 'vehicle', to.vehicleId))) throw fleetProblems.vehicleNotFound(to.vehicleId);
+      next.vehicleId = to.vehicleId;
+    }
+    await store.markReturned(tx, [id], audit.actor);
+    const newId = await store.insertAssignment(tx, next, audit.actor);
+    const after = await store.assignmentsJson(tx, [id, newId]);
+    const [previous, assignment] = [after.get(id)!, after.get(newId)!];
+    await recordAudit(
+      tx,
+      audit,
+      { action: 'transfer', entityType: 'assignment', entityId: id, before: JSON.parse(before), after: JSON.parse(previous) },
+      { action: 'transfer', entityType: 'assignment', entityId: newId, before: null, after: JSON.parse(assignment) },
+    );
+    return `{"assignment":${assignment},"previous":${previous}}`;
+  });
+}
+
+/**
+ * All or nothing, in one transaction: 404 naming every unknown id, 409 naming every one already
+ * returned; otherwise each is returned and audited. The assignments in the order of `ids`.
+ */
+export function returnAssignments(db: Database, input: BulkReturn, audit: AuditContext): Promise<string> {
+  return db.transaction(async (tx) => {
+    const held = await store.lockAssignments(tx, input.ids);
+    const found = new Set(held.map((row) => row.id));
+    const missing = input.ids.filter((id) => !found.has(id));
+    if (missing.length > 0) throw fleetProblems.assignmentsNotFound(missing);
+    const returned = held.filter((row) => row.status !== 'active').map((row) => row.id);
+    if (returned.length > 0) throw fleetProblems.assignmentsAlreadyReturned(returned);
+    const before = await store.assignmentsJson(tx, input.ids);
+    await store.markReturned(tx, input.ids, audit.actor, input.notes);
+    const after = await store.assignmentsJson(tx, input.ids);
+    await recordAudit(
+      tx,
+      audit,
+      ...input.ids.map((id) => ({
+        action: 'return' as const,
+        entityType: 'assignment' as const,
+        entityId: id,
+        before: JSON.parse(before.get(id)!),
+        after: JSON.parse(after.get(id)!),
+      })),
+    );
+    return `{"assignments":[${input.ids.map((id) => after.get(id)!).join(',')}]}`;
+  });
 }

@@ -11,10 +11,13 @@ const fields = {
   vin: Nullable(Type.String({ minLength: 1, maxLength: 17, pattern: '^[A-Za-z0-9]+$', description: 'unique among vehicles in service' })),
 };
 
+const Odometer = Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'the last reading; a new one may not be below it' });
+
 export const Vehicle = Type.Object(
   {
     id: Id,
     ...fields,
+    odometer: Nullable(Odometer),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     activeAssignmentId: Nullable(Id),
@@ -31,12 +34,16 @@ export const CreateVehicle = Type.Object(
     model: Type.Optional(fields.model),
     year: Type.Optional(fields.year),
     vin: Type.Optional(fields.vin),
+    odometer: Type.Optional(Nullable(Odometer)),
   },
   { additionalProperties: false },
 );
 export type CreateVehicle = Static<typeof CreateVehicle>;
 
-export const UpdateVehicle = Type.Partial(Type.Object(fields), { additionalProperties: false, minProperties: 1 });
+export const UpdateVehicle = Type.Partial(Type.Object({ ...fields, odometer: Odometer }), {
+  additionalProperties: false,
+  minProperties: 1,
+});
 export type UpdateVehicle = Static<typeof UpdateVehicle>;
 
 export const VehicleListQuery = Type.Object({

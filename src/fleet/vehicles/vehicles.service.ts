@@ -30,11 +30,17 @@ export function createVehicle(db: Database, input: CreateVehicle, audit: AuditCo
   });
 }
 
-/** The row is locked before it is read, so that the audit's `before` is what this change replaced. */
+/**
+ * The row is locked before it is read, so that the audit's `before` is what this change replaced,
+ * and an odometer reading is compared with the last one: never below it (400).
+ */
 export function updateVehicle(db: Database, id: number, changes: UpdateVehicle, audit: AuditContext): Promise<Vehicle> {
   return db.transaction(async (tx) => {
     const before = await store.findVehicle(tx, id, { lock: true });
     if (!before) throw fleetProblems.vehicleNotFound(id);
+    if (changes.odometer !== undefined && before.odometer !== null && changes.odometer < before.odometer) {
+      throw fleetProblems.odometerBackwards(changes.odometer, before.odometer);
+    }
     await store.updateVehicle(tx, id, changes);
     const after = (await store.findVehicle(tx, id))!;
     await recordAudit(tx, audit, { action: 'update', entityType: 'vehicle', entityId: id, before, after });

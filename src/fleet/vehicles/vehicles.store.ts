@@ -17,6 +17,7 @@ const vehicleColumns = {
   model: vehicles.model,
   year: vehicles.year,
   vin: vehicles.vin,
+  odometer: vehicles.odometer,
   createdAt: vehicles.createdAt,
   updatedAt: vehicles.updatedAt,
   activeAssignmentId: activeAssignment.as('active_assignment_id'),
