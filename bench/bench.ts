@@ -36,7 +36,8 @@ const ACTIVE_ASSIGNMENTS = 500;
 const ROOT = path.resolve(import.meta.dirname, '..');
 /** The Node.js options `npm start` gives allot (its memory settings), so the bench measures the same. */
 const START_ARGS = ((): string[] => {
-  const start: string = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const { scripts } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const start = scripts.start;
   const options = /^exec node (.*)dist\/server\.js$/.exec(start);
   if (!options) throw new Error(`package.json's start script is not "exec node [options] dist/server.js": ${start}`);
   return options[1]!.split(' ').filter(Boolean);

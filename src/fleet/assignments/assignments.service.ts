@@ -177,8 +177,8 @@ export function returnAssignments(db: Database, input: BulkReturn, audit: AuditC
         action: 'return' as const,
         entityType: 'assignment' as const,
         entityId: id,
-        before: JSON.parse(before.get(id)!),
-        after: JSON.parse(after.get(id)!),
+        before: JSON.parse(before.get(id)!) as unknown,
+        after: JSON.parse(after.get(id)!) as unknown,
       })),
     );
     return `{"assignments":[${input.ids.map((id) => after.get(id)!).join(',')}]}`;
