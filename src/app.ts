@@ -21,6 +21,8 @@ import { Technician } from './fleet/technicians/technicians.schemas.ts';
 import { technicianRoutes } from './fleet/technicians/technicians.routes.ts';
 import { Vehicle } from './fleet/vehicles/vehicles.schemas.ts';
 import { vehicleRoutes } from './fleet/vehicles/vehicles.routes.ts';
+import { Reservation } from './fleet/reservations/reservations.schemas.ts';
+import { reservationRoutes } from './fleet/reservations/reservations.routes.ts';
 import { projectConstraints } from './projects/projects.problems.ts';
 import { ProjectAssignment } from './projects/assignments/assignments.schemas.ts';
 import { projectAssignmentRoutes } from './projects/assignments/assignments.routes.ts';
@@ -130,7 +132,7 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
   // Adds the Idempotency-Key header to the POST routes' schemas, so it runs before the document's hook.
   registerIdempotency(app, database.db);
   // The document sees only the routes registered after it, so it comes first.
-  await registerOpenApi(app, [Vehicle, Technician, Assignment, User, Project, ProjectAssignment, AuditEntry]);
+  await registerOpenApi(app, [Vehicle, Technician, Assignment, Reservation, User, Project, ProjectAssignment, AuditEntry]);
   const metrics = config.metricsPort === undefined ? null : metricsListener(config);
   app.decorate('metricsListener', metrics);
   if (metrics) app.addHook('onClose', () => metrics.close());
@@ -154,6 +156,7 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
     await admin.register(vehicleRoutes, { prefix: '/api/admin/vehicles', db, cursors });
     await admin.register(technicianRoutes, { prefix: '/api/admin/technicians', db, cursors });
     await admin.register(assignmentRoutes, { prefix: '/api/admin/assignments', db, cursors });
+    await admin.register(reservationRoutes, { prefix: '/api/admin/reservations', db });
     await admin.register(auditRoutes, { prefix: '/api/admin/audit-log', db, cursors });
     await admin.register(userRoutes, { prefix: '/api/v1/users', db, tokenHolders: holders });
     await admin.register(projectRoutes, { prefix: '/api/v1/projects', db });

@@ -110,10 +110,7 @@ export const assignments = pgTable(
       .on(t.expectedReturnAt, t.id)
       .where(sql`${t.status} = 'active' and ${t.expectedReturnAt} is not null`),
     index('assignments_returned_at_idx').on(t.returnedAt),
-    check(
-      'assignments_odometer_check',
-      sql`${t.startOdometer} >= 0 and ${t.endOdometer} >= 0 and ${t.endOdometer} >= ${t.startOdometer}`,
-    ),
+    check('assignments_odometer_check', sql`${t.startOdometer} >= 0 and ${t.endOdometer} >= 0 and ${t.endOdometer} >= ${t.startOdometer}`),
     check('assignments_status_check', sql`${t.status} in ('active', 'returned')`),
     check(
       'assignments_returned_consistency',

@@ -22,6 +22,15 @@ export const fleetProblems = {
       reading === undefined ? 'odometer cannot go backwards' : `odometer cannot go backwards: ${reading} is below the vehicle's ${current}`,
     ),
   dueDateNotAhead: () => badRequest('due-date-passed', 'expectedReturnAt must be after now'),
+  reservationNotFound: (id: number) => notFound('reservation-not-found', `reservation ${id} does not exist`),
+  vehicleReserved: (id: string) =>
+    conflict('vehicle-reserved', `vehicle ${id} is already reserved for part of that time (a booking may start when another ends)`),
+  technicianReserved: (id: string) =>
+    conflict('technician-reserved', `technician ${id} is already reserved for part of that time (a booking may start when another ends)`),
+  reservationNotBooked: (id: number, status: string) => conflict('reservation-not-booked', `reservation ${id} is ${status}, not booked`),
+  reservationStarted: (id: number) => conflict('reservation-started', `reservation ${id} has started; return its assignment instead`),
+  reservationEnded: (id: number) => conflict('reservation-ended', `reservation ${id} ended; book the vehicle again`),
+  reservationEndPassed: () => badRequest('reservation-ends-passed', 'endsAt must be after now'),
   emptyWindow: (from: string, to: string) => badRequest('empty-window', `${from} must be before ${to}`),
   plateNumberTaken: () => conflict('plate-number-taken', 'another vehicle in service already has this plate number'),
   vinTaken: () => conflict('vin-taken', 'another vehicle in service already has this VIN'),
@@ -34,6 +43,9 @@ export const fleetConstraints: ConstraintProblems = {
   assignments_one_active_per_technician: (key) => fleetProblems.technicianBusy(key ?? 'the'),
   vehicles_plate_number_key: () => fleetProblems.plateNumberTaken(),
   vehicles_vin_key: () => fleetProblems.vinTaken(),
+  // An exclusion constraint's key starts with the party's id: "(5, [\"2026-…\",\"2026-…\"))".
+  reservations_vehicle_no_overlap: (key) => fleetProblems.vehicleReserved(/^\d+/.exec(key ?? '')?.[0] ?? 'the'),
+  reservations_technician_no_overlap: (key) => fleetProblems.technicianReserved(/^\d+/.exec(key ?? '')?.[0] ?? 'the'),
   vehicles_odometer_check: () => fleetProblems.odometerBackwards(),
   assignments_odometer_check: () => fleetProblems.odometerBackwards(),
   technicians_email_key: () => fleetProblems.technicianEmailTaken(),

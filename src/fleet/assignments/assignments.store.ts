@@ -4,6 +4,7 @@ import { auditEntries, keptAnswer, keyFence } from '../../platform/audit.ts';
 import type { AuditContext } from '../../platform/audit.ts';
 import { queryRows } from '../../platform/db.ts';
 import type { Executor } from '../../platform/db.ts';
+import { iso, technicianObject, TECHNICIAN_ACTIVE_NOW, vehicleObject, VEHICLE_ACTIVE_NOW } from '../api-objects.ts';
 
 export interface AssignmentFilter {
   status?: 'active' | 'returned';
@@ -36,8 +37,6 @@ export function listOrder(filter: { overdue?: boolean }): 'due' | 'assigned' {
   return filter.overdue === true ? 'due' : 'assigned';
 }
 
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
 /**
  * The API object of the assignment `a`, its vehicle `ve` and technician `te`, built by
  * PostgreSQL, the one place it is defined: what every answer and every audit entry carries. The
@@ -53,18 +52,9 @@ function assignmentJson(vehicleActive: string, technicianActive: string): SQL {
     coalesce(a.status = 'active' and a.expected_return_at < now(), false) as "overdue",
     a.start_odometer as "startOdometer", a.end_odometer as "endOdometer",
     a.end_odometer - a.start_odometer as "distance",
-    (select v from (select ve.id as "id", ve.plate_number as "plateNumber", ve.make as "make", ve.model as "model",
-      ve.year as "year", ve.vin as "vin", ve.odometer as "odometer",
-      ${iso('ve.created_at')} as "createdAt", ${iso('ve.updated_at')} as "updatedAt",
-      ${vehicleActive} as "activeAssignmentId") v) as "vehicle",
-    (select t from (select te.id as "id", te.name as "name", te.email as "email", te.phone as "phone",
-      ${iso('te.created_at')} as "createdAt", ${iso('te.updated_at')} as "updatedAt",
-      ${technicianActive} as "activeAssignmentId") t) as "technician") x)`);
+    ${vehicleObject(vehicleActive)} as "vehicle",
+    ${technicianObject(technicianActive)} as "technician") x)`);
 }
-
-// The assignment each party of `a` holds now, as the statement sees the table.
-const VEHICLE_ACTIVE_NOW = `(select x.id from assignments x where x.vehicle_id = ve.id and x.status = 'active')`;
-const TECHNICIAN_ACTIVE_NOW = `(select x.id from assignments x where x.technician_id = te.id and x.status = 'active')`;
 
 /** A page of assignments as PostgreSQL wrote it, and where the page after it starts. */
 export interface AssignmentRows {
@@ -374,13 +364,13 @@ export async function markReturned(db: Executor, ids: number[], actor: string, n
  */
 export async function insertAssignment(
   db: Executor,
-  input: { vehicleId: number; technicianId: number; expectedReturnAt: string | null },
+  input: { vehicleId: number; technicianId: number; expectedReturnAt: string | null; notes?: string | null },
   actor: string,
 ): Promise<number> {
   const [row] = await queryRows<{ id: number }>(
     db,
-    sql`insert into assignments (vehicle_id, technician_id, assigned_by, expected_return_at)
-        values (${input.vehicleId}, ${input.technicianId}, ${actor}, ${input.expectedReturnAt}::timestamptz)
+    sql`insert into assignments (vehicle_id, technician_id, assigned_by, expected_return_at, notes)
+        values (${input.vehicleId}, ${input.technicianId}, ${actor}, ${input.expectedReturnAt}::timestamptz, ${input.notes ?? null})
         returning id`,
   );
   return row!.id;
