@@ -216,6 +216,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/assignments/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The assignments the list would give, as CSV (a header row, then one line per assignment), streamed
+         * @description Columns: id, plate number, technician name, technician email, assigned at, returned at, start odometer, end odometer, assigned by, returned by, notes. Text fields are quoted; one that starts with =, +, -, @, a tab or a carriage return gets a leading apostrophe so that a spreadsheet does not run it as a formula.
+         */
+        get: operations["exportFleetAssignments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/assignments/{id}": {
         parameters: {
             query?: never;
@@ -2381,6 +2401,85 @@ export interface operations {
             };
             /** @description The Idempotency-Key was used before with another request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An internal error; the body gives the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available now (the database did not answer in time, or the server is shutting down); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportFleetAssignments: {
+        parameters: {
+            query?: {
+                status?: "active" | "returned";
+                vehicleId?: number;
+                technicianId?: number;
+                /** @description true: only the overdue ones, most overdue first; false: only those that are not overdue */
+                overdue?: boolean;
+                /** @description assigned at or after this instant */
+                assignedFrom?: string;
+                /** @description assigned before this instant */
+                assignedTo?: string;
+                /** @description returned at or after this instant */
+                returnedFrom?: string;
+                /** @description returned before this instant */
+                returnedTo?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description The request is invalid: a field is missing, of the wrong type, out of range or unknown */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or a token that does not verify */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but has no admin role */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { auditContext } from '../../platform/audit.ts';
 import type { Cursors } from '../../platform/cursors.ts';
 import type { Database } from '../../platform/db.ts';
@@ -8,6 +9,7 @@ import { bodyDefaultsToEmpty } from '../../platform/validation.ts';
 import { IdParams } from '../common.schemas.ts';
 import {
   AssignmentBody,
+  AssignmentExportQuery,
   AssignmentListBody,
   AssignmentListQuery,
   AssignmentsBody,
@@ -35,6 +37,33 @@ export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors
       },
     },
     async (request, reply) => sendJsonText(reply, (await service.listAssignments(db, cursors, request.query)).json),
+  );
+
+  app.get(
+    '/export.csv',
+    {
+      schema: {
+        operationId: 'exportFleetAssignments',
+        tags,
+        summary: 'The assignments the list would give, as CSV (a header row, then one line per assignment), streamed',
+        description:
+          'Columns: id, plate number, technician name, technician email, assigned at, returned at, start odometer, ' +
+          'end odometer, assigned by, returned by, notes. Text fields are quoted; one that starts with =, +, -, @, a tab ' +
+          'or a carriage return gets a leading apostrophe so that a spreadsheet does not run it as a formula.',
+        querystring: AssignmentExportQuery,
+        response: {
+          200: { description: 'The CSV file', content: { 'text/csv': { schema: Type.String() } } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const csv = await service.exportAssignments(db, request.query);
+      // The document gives the CSV's text; Fastify sends the stream that writes it.
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="assignments.csv"')
+        .send(csv as unknown as string);
+    },
   );
 
   app.get(

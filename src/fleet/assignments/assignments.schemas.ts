@@ -96,6 +96,10 @@ export const AssignmentListQuery = Type.Object({
 });
 export type AssignmentListQuery = Static<typeof AssignmentListQuery>;
 
+/** The export takes the list's filters; it has no pages. */
+export const AssignmentExportQuery = Type.Omit(AssignmentListQuery, ['limit', 'cursor']);
+export type AssignmentExportQuery = Static<typeof AssignmentExportQuery>;
+
 /** A vehicle's or a technician's history: the list's page, for one party. */
 export const AssignmentHistoryQuery = Type.Pick(AssignmentListQuery, ['limit', 'cursor']);
 export type AssignmentHistoryQuery = Static<typeof AssignmentHistoryQuery>;

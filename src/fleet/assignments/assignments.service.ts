@@ -1,3 +1,6 @@
+import { PassThrough } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { sql } from 'drizzle-orm';
 import type { Database } from '../../platform/db.ts';
 import type { AuditContext } from '../../platform/audit.ts';
 import type { Cursors } from '../../platform/cursors.ts';
@@ -5,7 +8,14 @@ import { fleetProblems } from '../fleet.problems.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { idempotencyProblems } from '../../platform/idempotency.ts';
 import { recordAudit } from '../../platform/audit.ts';
-import type { AssignmentListQuery, BulkReturn, CreateAssignment, TransferAssignment, UpdateAssignment } from './assignments.schemas.ts';
+import type {
+  AssignmentExportQuery,
+  AssignmentListQuery,
+  BulkReturn,
+  CreateAssignment,
+  TransferAssignment,
+  UpdateAssignment,
+} from './assignments.schemas.ts';
 import * as store from './assignments.store.ts';
 import type { AssignmentFilter } from './assignments.store.ts';
 
@@ -183,4 +193,53 @@ export function returnAssignments(db: Database, input: BulkReturn, audit: AuditC
     );
     return `{"assignments":[${input.ids.map((id) => after.get(id)!).join(',')}]}`;
   });
+}
+
+/** How long the export waits for a client that stopped reading before it gives up (and the transaction ends). */
+const EXPORT_STALL_MS = 60_000;
+
+/**
+ * The matching assignments as CSV, in the list's order, read through a database cursor a batch at
+ * a time and written as the client reads: memory stays flat however many rows match. The first
+ * batch is read before the answer starts, so that a database error is still a problem response;
+ * a failure after that cuts the download short (no final line break, and the connection closes).
+ */
+export function exportAssignments(db: Database, query: AssignmentExportQuery): Promise<Readable> {
+  const filter = assignmentFilter(query);
+  return new Promise((resolve, reject) => {
+    let csv: PassThrough | undefined;
+    db.transaction(async (tx) => {
+      await tx.execute(sql`select set_config('idle_in_transaction_session_timeout', ${String(EXPORT_STALL_MS)}, true)`);
+      await store.declareExport(tx, filter);
+      let batch = await store.fetchExportLines(tx);
+      const stream = new PassThrough();
+      csv = stream;
+      resolve(stream);
+      let open = await write(stream, `${store.EXPORT_HEADER}\r\n${batch.text}`);
+      while (open && batch.count === store.EXPORT_BATCH) {
+        batch = await store.fetchExportLines(tx);
+        open = await write(stream, batch.text);
+      }
+      if (open) stream.end();
+    }).catch((error: unknown) => {
+      if (csv) csv.destroy(error as Error);
+      else reject(error);
+    });
+  });
+}
+
+/** Writes and waits while the client is behind; false once the client went away. */
+async function write(stream: PassThrough, text: string): Promise<boolean> {
+  if (stream.destroyed) return false;
+  if (text === '' || stream.write(text)) return true;
+  await new Promise<void>((resume) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resume();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
+  return !stream.destroyed;
 }

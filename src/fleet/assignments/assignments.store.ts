@@ -382,3 +382,61 @@ export async function partyInService(db: Executor, party: 'vehicle' | 'technicia
   const rows = await queryRows(db, sql`select id from ${table} where id = ${id} and retired_at is null for share`);
   return rows.length > 0;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The history export: CSV lines written by PostgreSQL, read through a cursor
+// ---------------------------------------------------------------------------------------------
+
+export const EXPORT_HEADER =
+  'id,plate number,technician name,technician email,assigned at,returned at,start odometer,end odometer,assigned by,returned by,notes';
+
+/**
+ * A text field of a CSV line: always quoted, quotes doubled, empty for null. Text that a
+ * spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return) gets a
+ * leading apostrophe, so that opening the file runs nothing a technician's name or a note holds.
+ */
+const csvText = (column: string) =>
+  `coalesce('"' || replace(case when ${column} ~ '^[=+\\-@\\t\\r]' then '''' || ${column} else ${column} end, '"', '""') || '"', '')`;
+const csvValue = (column: string) => `coalesce(${column}::text, '')`;
+
+const EXPORT_LINE = sql.raw(
+  [
+    csvValue('a.id'),
+    csvText('ve.plate_number'),
+    csvText('te.name'),
+    csvText('te.email'),
+    csvValue(iso('a.assigned_at')),
+    csvValue(iso('a.returned_at')),
+    csvValue('a.start_odometer'),
+    csvValue('a.end_odometer'),
+    csvText('a.assigned_by'),
+    csvText('a.returned_by'),
+    csvText('a.notes'),
+  ].join(` || ',' || `),
+);
+
+export const EXPORT_BATCH = 1000;
+
+/**
+ * Declares, in the caller's transaction, a cursor over the CSV lines of the matching
+ * assignments in the list's order; then fetchExportLines reads it a batch at a time.
+ */
+export async function declareExport(tx: Executor, filter: Omit<AssignmentFilter, 'after' | 'limit'>): Promise<void> {
+  const conditions = listConditions(filter);
+  const where = conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
+  const order = sql.raw(listOrder(filter) === 'due' ? 'a.expected_return_at, a.id' : 'a.assigned_at desc, a.id desc');
+  await tx.execute(
+    sql`declare assignments_export no scroll cursor for
+        select ${EXPORT_LINE} as line
+        from assignments a join vehicles ve on ve.id = a.vehicle_id join technicians te on te.id = a.technician_id
+        ${where} order by ${order}`,
+  );
+}
+
+/** The next lines of the export, each ending in CRLF as CSV has it; fewer than a batch at the end. */
+export async function fetchExportLines(tx: Executor): Promise<{ text: string; count: number }> {
+  const rows = await queryRows<{ line: string }>(tx, sql.raw(`fetch ${EXPORT_BATCH} from assignments_export`));
+  let text = '';
+  for (const row of rows) text += `${row.line}\r\n`;
+  return { text, count: rows.length };
+}
