@@ -1,6 +1,8 @@
 import { badRequest, conflict, notFound } from '../platform/problems.ts';
 import type { ConstraintProblems } from '../platform/problems.ts';
 
+const assignmentIds = (ids: number[]) => `${ids.length === 1 ? 'assignment' : 'assignments'} ${ids.join(', ')}`;
+
 /** Every error of the Fleet API beyond the platform's, each with its own slug. */
 export const fleetProblems = {
   vehicleNotFound: (id: number) => notFound('vehicle-not-found', `vehicle ${id} does not exist`),
@@ -13,9 +15,10 @@ export const fleetProblems = {
   technicianStillAssigned: (id: number) =>
     conflict('technician-assigned', `technician ${id} has an active assignment; return it before deleting the technician`),
   assignmentAlreadyReturned: (id: number) => conflict('assignment-returned', `assignment ${id} is already returned`),
-  assignmentsNotFound: (ids: number[]) => notFound('assignment-not-found', `assignments ${ids.join(', ')} do not exist`),
+  assignmentsNotFound: (ids: number[]) =>
+    notFound('assignments-not-found', `${assignmentIds(ids)} ${ids.length === 1 ? 'does' : 'do'} not exist; none was returned`),
   assignmentsAlreadyReturned: (ids: number[]) =>
-    conflict('assignment-returned', `assignments ${ids.join(', ')} are already returned; none was returned`),
+    conflict('assignments-returned', `${assignmentIds(ids)} ${ids.length === 1 ? 'is' : 'are'} already returned; none was returned`),
   odometerBackwards: (reading?: number, current?: number | null) =>
     badRequest(
       'odometer-backwards',

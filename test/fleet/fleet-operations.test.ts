@@ -772,11 +772,11 @@ describe('POST /api/admin/assignments/return', () => {
     expect(assignments[0]).toMatchObject({ id: created.id, status: 'returned', notes: 'mine' });
   });
 
-  it('unknown ids: 404 assignment-not-found naming every one of them, and none of the others is returned', async () => {
+  it('unknown ids: 404 assignments-not-found naming every one of them, and none of the others is returned', async () => {
     const [a, b] = [await activeAssignment(t), await activeAssignment(t)];
     const unknown = [MISSING_ID, MISSING_ID - 1];
     const response = await bulk({ ids: [a.id, MISSING_ID, b.id, MISSING_ID - 1] });
-    const error = expectProblem(response, 404, 'assignment-not-found');
+    const error = expectProblem(response, 404, 'assignments-not-found');
     for (const id of unknown) expect(error.detail).toContain(String(id));
     expect(error.detail).not.toContain(String(a.id));
     expect(await getAssignment(a.id)).toEqual(a);
@@ -784,14 +784,14 @@ describe('POST /api/admin/assignments/return', () => {
     expect(await auditCount(response)).toBe(0);
   });
 
-  it('already returned ids: 409 assignment-returned naming every one of them, and none of the others is returned', async () => {
+  it('already returned ids: 409 assignments-returned naming every one of them, and none of the others is returned', async () => {
     const made = [];
     for (let i = 0; i < 4; i++) made.push(await activeAssignment(t));
     const [a, r1, b, r2] = made as [Assignment, Assignment, Assignment, Assignment];
     await returnAssignment(t, r1.id);
     await returnAssignment(t, r2.id);
     const response = await bulk({ ids: [a.id, r1.id, b.id, r2.id], notes: 'should not stick' });
-    const error = expectProblem(response, 409, 'assignment-returned');
+    const error = expectProblem(response, 409, 'assignments-returned');
     expect(error.detail).toContain(String(r1.id));
     expect(error.detail).toContain(String(r2.id));
     expect(error.detail).not.toMatch(new RegExp(`\\b(${a.id}|${b.id})\\b`));
@@ -803,7 +803,7 @@ describe('POST /api/admin/assignments/return', () => {
 
   it('500 ids pass validation (all unknown here: a 404 naming every one)', async () => {
     const unknown = Array.from({ length: 500 }, (_, i) => MISSING_ID - i);
-    const error = expectProblem(await bulk({ ids: unknown }), 404, 'assignment-not-found');
+    const error = expectProblem(await bulk({ ids: unknown }), 404, 'assignments-not-found');
     for (const id of unknown) expect(error.detail).toContain(String(id));
   });
 

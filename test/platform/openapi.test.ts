@@ -65,7 +65,7 @@ describe('the OpenAPI document, as a client generator reads it', () => {
 
   it('names Problem and every API object once, under components, and refers to them', () => {
     expect(Object.keys(document.components.schemas).sort()).toEqual(
-      ['Assignment', 'AuditEntry', 'Problem', 'Project', 'ProjectAssignment', 'Technician', 'User', 'Vehicle'].sort(),
+      ['Assignment', 'AuditEntry', 'Problem', 'Project', 'ProjectAssignment', 'Reservation', 'Technician', 'User', 'Vehicle'].sort(),
     );
     const notFound = document.paths['/api/admin/vehicles/{id}']?.get?.responses['404'];
     expect(notFound?.content?.['application/problem+json']?.schema).toEqual({ $ref: '#/components/schemas/Problem' });

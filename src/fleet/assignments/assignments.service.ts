@@ -208,22 +208,26 @@ export function exportAssignments(db: Database, query: AssignmentExportQuery): P
   const filter = assignmentFilter(query);
   return new Promise((resolve, reject) => {
     let csv: PassThrough | undefined;
-    db.transaction(async (tx) => {
-      await tx.execute(sql`select set_config('idle_in_transaction_session_timeout', ${String(EXPORT_STALL_MS)}, true)`);
-      await store.declareExport(tx, filter);
-      let batch = await store.fetchExportLines(tx);
-      const stream = new PassThrough();
-      csv = stream;
-      resolve(stream);
-      let open = await write(stream, `${store.EXPORT_HEADER}\r\n${batch.text}`);
-      while (open && batch.count === store.EXPORT_BATCH) {
-        batch = await store.fetchExportLines(tx);
-        open = await write(stream, batch.text);
-      }
-      if (open) stream.end();
-    }).catch((error: unknown) => {
-      if (csv) csv.destroy(error as Error);
-      else reject(error);
+    db.transaction(
+      async (tx) => {
+        await tx.execute(sql`select set_config('idle_in_transaction_session_timeout', ${String(EXPORT_STALL_MS)}, true)`);
+        await store.declareExport(tx, filter);
+        let batch = await store.fetchExportLines(tx);
+        const stream = new PassThrough();
+        csv = stream;
+        resolve(stream);
+        let open = await write(stream, `${store.EXPORT_HEADER}\r\n${batch.text}`);
+        while (open && batch.count === store.EXPORT_BATCH) {
+          batch = await store.fetchExportLines(tx);
+          open = await write(stream, batch.text);
+        }
+        if (open) stream.end();
+      },
+      { accessMode: 'read only' },
+    ).catch((error: unknown) => {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      if (csv) csv.destroy(failure);
+      else reject(failure);
     });
   });
 }

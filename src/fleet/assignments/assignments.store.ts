@@ -376,16 +376,24 @@ export async function insertAssignment(
   return row!.id;
 }
 
-/** Whether the vehicle or technician is in service; share-locked, so it stays so until commit. */
-export async function partyInService(db: Executor, party: 'vehicle' | 'technician', id: number): Promise<boolean> {
+/**
+ * Whether the vehicle or technician is in service. Share-locked, so it stays so until commit; or
+ * locked for update, which queues the transactions that lock the same party one behind another.
+ */
+export async function partyInService(
+  db: Executor,
+  party: 'vehicle' | 'technician',
+  id: number,
+  lock: 'share' | 'update' = 'share',
+): Promise<boolean> {
   const table = sql.raw(party === 'vehicle' ? 'vehicles' : 'technicians');
-  const rows = await queryRows(db, sql`select id from ${table} where id = ${id} and retired_at is null for share`);
+  const strength = sql.raw(lock === 'share' ? 'for share' : 'for no key update');
+  const rows = await queryRows(db, sql`select id from ${table} where id = ${id} and retired_at is null ${strength}`);
   return rows.length > 0;
 }
 
 // ---------------------------------------------------------------------------------------------
 // The history export: CSV lines written by PostgreSQL, read through a cursor
-// ---------------------------------------------------------------------------------------------
 
 export const EXPORT_HEADER =
   'id,plate number,technician name,technician email,assigned at,returned at,start odometer,end odometer,assigned by,returned by,notes';

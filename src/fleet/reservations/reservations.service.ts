@@ -35,8 +35,11 @@ export async function createReservation(db: Database, input: CreateReservation, 
   if (startsAt >= endsAt) throw fleetProblems.emptyWindow('startsAt', 'endsAt');
   if (endsAt.getTime() <= Date.now()) throw fleetProblems.reservationEndPassed();
   return db.transaction(async (tx) => {
-    if (!(await assignments.partyInService(tx, 'vehicle', input.vehicleId))) throw fleetProblems.vehicleNotFound(input.vehicleId);
-    if (!(await assignments.partyInService(tx, 'technician', input.technicianId))) {
+    // Bookings of one vehicle or one technician queue on its row, vehicle first. Without the queue,
+    // concurrent overlapping inserts each wait for the others' exclusion check and can deadlock or
+    // time out; with it, each finds the bookings before it committed and the constraint answers.
+    if (!(await assignments.partyInService(tx, 'vehicle', input.vehicleId, 'update'))) throw fleetProblems.vehicleNotFound(input.vehicleId);
+    if (!(await assignments.partyInService(tx, 'technician', input.technicianId, 'update'))) {
       throw fleetProblems.technicianNotFound(input.technicianId);
     }
     const id = await store.insertReservation(tx, { ...input, startsAt, endsAt, notes: input.notes ?? null }, audit.actor);
