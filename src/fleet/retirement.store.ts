@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
-import { assignments, technicians, vehicles } from '../db/schema.ts';
+import { assignments, reservations, technicians, vehicles } from '../db/schema.ts';
 import { queryRows } from '../platform/db.ts';
 import type { Executor } from '../platform/db.ts';
 
-// Which assignments column points at each party: the history that decides retire or delete.
+// Which assignments and reservations columns point at each party: the history that decides retire or delete.
 const PARTIES = {
-  vehicle: { table: vehicles, assignmentColumn: assignments.vehicleId },
-  technician: { table: technicians, assignmentColumn: assignments.technicianId },
+  vehicle: { table: vehicles, assignmentColumn: assignments.vehicleId, reservationColumn: reservations.vehicleId },
+  technician: { table: technicians, assignmentColumn: assignments.technicianId, reservationColumn: reservations.technicianId },
 } as const;
 
 export type Party = keyof typeof PARTIES;
@@ -15,14 +15,14 @@ export type Party = keyof typeof PARTIES;
 export type Removal = 'missing' | 'assigned' | 'retired' | 'deleted';
 
 /**
- * Takes a vehicle or technician in service out of service. One that was never assigned is
- * deleted; one with history is retired, so that its past assignments still show it in full; one
+ * Takes a vehicle or technician in service out of service. One that was never assigned nor
+ * booked is deleted; one with history (an assignment or a reservation) is retired, so that its past assignments still show it in full; one
  * holding an active assignment stays as it is. The row lock (FOR UPDATE against the FOR SHARE of
  * an assignment being created) makes a concurrent assignment either commit first, and then this
  * sees it, or wait and find the party gone.
  */
 export async function removeFromService(db: Executor, party: Party, id: number): Promise<Removal> {
-  const { table, assignmentColumn } = PARTIES[party];
+  const { table, assignmentColumn, reservationColumn } = PARTIES[party];
   const locked = await queryRows<{ id: number }>(
     db,
     sql`
@@ -36,7 +36,8 @@ export async function removeFromService(db: Executor, party: Party, id: number):
     db,
     sql`
     select
-      exists (select 1 from ${assignments} where ${assignmentColumn} = ${id}) as "hasHistory",
+      exists (select 1 from ${assignments} where ${assignmentColumn} = ${id})
+        or exists (select 1 from ${reservations} where ${reservationColumn} = ${id}) as "hasHistory",
       exists (select 1 from ${assignments} where ${assignmentColumn} = ${id} and ${assignments.status} = 'active') as "isAssigned"`,
   );
   if (usage!.isAssigned) return 'assigned';

@@ -145,6 +145,21 @@ describe('POST /api/admin/reservations', () => {
   });
 });
 
+describe('retiring a booked party', () => {
+  it('a vehicle with bookings is retired, not deleted: its reservation stays readable, and starting it is 404', async () => {
+    const { vehicle, technician } = await parties();
+    const reservation = await booked({ vehicleId: vehicle.id, technicianId: technician.id, startsAt: at(50), endsAt: at(51) });
+    expect((await t.request('DELETE', `/api/admin/vehicles/${vehicle.id}`)).statusCode).toBe(204);
+    expectProblem(await t.request('GET', `/api/admin/vehicles/${vehicle.id}`), 404, 'vehicle-not-found');
+    const read = await t.request('GET', `/api/admin/reservations/${reservation.id}`);
+    expect(read.json<{ reservation: Reservation }>().reservation.vehicle.id).toBe(vehicle.id);
+    expectProblem(await t.request('POST', `/api/admin/reservations/${reservation.id}/start`), 404, 'vehicle-not-found');
+    // Cancelling frees the technician's hours.
+    expect((await t.request('DELETE', `/api/admin/reservations/${reservation.id}`)).statusCode).toBe(204);
+    await booked({ vehicleId: (await createVehicle(t)).id, technicianId: technician.id, startsAt: at(50), endsAt: at(51) });
+  });
+});
+
 describe('GET /api/admin/reservations', () => {
   it('filters by vehicle, technician, status and the window they overlap, by startsAt', async () => {
     const { vehicle, technician } = await parties();
