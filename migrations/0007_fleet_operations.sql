@@ -6,6 +6,7 @@ CREATE TABLE "reservations" (
 	"ends_at" timestamp (3) with time zone NOT NULL,
 	"status" text DEFAULT 'booked' NOT NULL,
 	"assignment_id" integer,
+	"released_at" timestamp (3) with time zone,
 	"notes" text,
 	"created_by" text NOT NULL,
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
@@ -24,6 +25,7 @@ ALTER TABLE "reservations" ADD CONSTRAINT "reservations_assignment_id_assignment
 CREATE INDEX "reservations_vehicle_idx" ON "reservations" USING btree ("vehicle_id","starts_at");--> statement-breakpoint
 CREATE INDEX "reservations_technician_idx" ON "reservations" USING btree ("technician_id","starts_at");--> statement-breakpoint
 CREATE INDEX "reservations_starts_at_idx" ON "reservations" USING btree ("starts_at","id");--> statement-breakpoint
+CREATE INDEX "reservations_assignment_idx" ON "reservations" USING btree ("assignment_id") WHERE "reservations"."assignment_id" is not null;--> statement-breakpoint
 CREATE INDEX "assignments_due_idx" ON "assignments" USING btree ("expected_return_at","id") WHERE "assignments"."status" = 'active' and "assignments"."expected_return_at" is not null;--> statement-breakpoint
 CREATE INDEX "assignments_returned_at_idx" ON "assignments" USING btree ("returned_at");--> statement-breakpoint
 ALTER TABLE "assignments" ADD CONSTRAINT "assignments_odometer_check" CHECK ("assignments"."start_odometer" >= 0 and "assignments"."end_odometer" >= 0 and "assignments"."end_odometer" >= "assignments"."start_odometer");--> statement-breakpoint

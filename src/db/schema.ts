@@ -140,6 +140,8 @@ export const reservations = pgTable(
       .notNull()
       .default('booked'),
     assignmentId: integer('assignment_id').references(() => assignments.id, { onDelete: 'restrict' }),
+    /** When the started reservation's assignment was returned: its hours from then on are free. */
+    releasedAt: timestamptz('released_at'),
     notes: text('notes'),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
@@ -148,6 +150,9 @@ export const reservations = pgTable(
     index('reservations_vehicle_idx').on(t.vehicleId, t.startsAt),
     index('reservations_technician_idx').on(t.technicianId, t.startsAt),
     index('reservations_starts_at_idx').on(t.startsAt, t.id),
+    index('reservations_assignment_idx')
+      .on(t.assignmentId)
+      .where(sql`${t.assignmentId} is not null`),
     check('reservations_status_check', sql`${t.status} in ('booked', 'started', 'cancelled')`),
     check('reservations_interval_check', sql`${t.startsAt} < ${t.endsAt}`),
     check('reservations_started_assignment', sql`(${t.status} = 'started') = (${t.assignmentId} is not null)`),

@@ -1,4 +1,4 @@
-import { badRequest, conflict, notFound } from '../platform/problems.ts';
+import { badRequest, conflict, notFound, Problem } from '../platform/problems.ts';
 import type { ConstraintProblems } from '../platform/problems.ts';
 
 const assignmentIds = (ids: number[]) => `${ids.length === 1 ? 'assignment' : 'assignments'} ${ids.join(', ')}`;
@@ -34,6 +34,11 @@ export const fleetProblems = {
   reservationStarted: (id: number) => conflict('reservation-started', `reservation ${id} has started; return its assignment instead`),
   reservationEnded: (id: number) => conflict('reservation-ended', `reservation ${id} ended; book the vehicle again`),
   reservationEndPassed: () => badRequest('reservation-ends-passed', 'endsAt must be after now'),
+  exportsBusy: () =>
+    new Problem(503, 'exports-busy', 'as many exports as this server runs at once are under way; try again shortly', {
+      'retry-after': '5',
+    }),
+  invalidInstant: (field: string) => badRequest('invalid-instant', `${field} is not an instant this server can store (a leap second?)`),
   emptyWindow: (from: string, to: string) => badRequest('empty-window', `${from} must be before ${to}`),
   plateNumberTaken: () => conflict('plate-number-taken', 'another vehicle in service already has this plate number'),
   vinTaken: () => conflict('vin-taken', 'another vehicle in service already has this VIN'),
@@ -46,7 +51,7 @@ export const fleetConstraints: ConstraintProblems = {
   assignments_one_active_per_technician: (key) => fleetProblems.technicianBusy(key ?? 'the'),
   vehicles_plate_number_key: () => fleetProblems.plateNumberTaken(),
   vehicles_vin_key: () => fleetProblems.vinTaken(),
-  // An exclusion constraint's key starts with the party's id: "(5, [\"2026-…\",\"2026-…\"))".
+  // An exclusion constraint's key (as keyValue reads it from the detail) starts with the party's id: 5, ["2026-…","2026-…").
   reservations_vehicle_no_overlap: (key) => fleetProblems.vehicleReserved(/^\d+/.exec(key ?? '')?.[0] ?? 'the'),
   reservations_technician_no_overlap: (key) => fleetProblems.technicianReserved(/^\d+/.exec(key ?? '')?.[0] ?? 'the'),
   vehicles_odometer_check: () => fleetProblems.odometerBackwards(),

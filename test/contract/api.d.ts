@@ -2496,7 +2496,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not available now (the database did not answer in time, or the server is shutting down); retry after Retry-After */
+            /** @description Not available now, or not on this server */
             503: {
                 headers: {
                     [name: string]: unknown;

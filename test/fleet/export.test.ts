@@ -147,5 +147,13 @@ describe('GET /api/admin/assignments/export.csv', () => {
       'empty-window',
     );
     expectProblem(await t.request('GET', '/api/admin/assignments/export.csv?status=lost'), 400, 'validation');
+    expectProblem(await t.request('GET', '/api/admin/assignments/export.csv?returnedTo=2016-12-31T23:59:60Z'), 400, 'invalid-instant');
+  });
+
+  it('HEAD gives the headers without running the export', async () => {
+    const response = await t.request('HEAD', '/api/admin/assignments/export.csv');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(response.body).toBe('');
   });
 });

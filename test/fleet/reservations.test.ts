@@ -123,6 +123,7 @@ describe('POST /api/admin/reservations', () => {
     expectProblem(await book({ ...base, startsAt: at(-5), endsAt: at(-1) }), 400, 'reservation-ends-passed');
     expectProblem(await book({ ...base, startsAt: at(1), endsAt: at(2), colour: 'red' }), 400, 'validation');
     expectProblem(await book({ ...base, startsAt: 'tomorrow', endsAt: at(2) }), 400, 'validation');
+    expectProblem(await book({ ...base, startsAt: at(1), endsAt: '2030-06-30T23:59:60Z' }), 400, 'invalid-instant');
     expectProblem(await book({ vehicleId: vehicle.id, startsAt: at(1), endsAt: at(2) }), 400, 'validation');
     expect(await reservationsFor(`?vehicleId=${vehicle.id}`)).toEqual([]);
   });
@@ -142,6 +143,35 @@ describe('POST /api/admin/reservations', () => {
     await returnAssignment(t, (await assign(t, retired.id, (await createTechnician(t)).id)).id);
     expect((await t.request('DELETE', `/api/admin/vehicles/${retired.id}`)).statusCode).toBe(204);
     expectProblem(await book({ vehicleId: retired.id, technicianId: technician.id, ...window }), 404, 'vehicle-not-found');
+  });
+});
+
+describe('a started reservation', () => {
+  it('holds its hours while its assignment is out, and frees the rest once it is returned', async () => {
+    const { vehicle, technician } = await parties();
+    const reservation = await booked({ vehicleId: vehicle.id, technicianId: technician.id, startsAt: at(-1), endsAt: at(48) });
+    const started = await t.request('POST', `/api/admin/reservations/${reservation.id}/start`);
+    const { assignment } = started.json<{ assignment: Assignment }>();
+    const next = { vehicleId: vehicle.id, technicianId: (await createTechnician(t)).id, startsAt: at(24), endsAt: at(30) };
+    expectProblem(await book(next), 409, 'vehicle-reserved');
+    await returnAssignment(t, assignment.id);
+    await booked(next);
+  });
+
+  it('frees its hours when its assignment is returned in bulk or transferred', async () => {
+    for (const hand of ['bulk', 'transfer'] as const) {
+      const { vehicle, technician } = await parties();
+      const reservation = await booked({ vehicleId: vehicle.id, technicianId: technician.id, startsAt: at(-1), endsAt: at(48) });
+      const { assignment } = (await t.request('POST', `/api/admin/reservations/${reservation.id}/start`)).json<{
+        assignment: Assignment;
+      }>();
+      const response =
+        hand === 'bulk'
+          ? await t.request('POST', '/api/admin/assignments/return', { ids: [assignment.id] })
+          : await t.request('POST', `/api/admin/assignments/${assignment.id}/transfer`, { technicianId: (await createTechnician(t)).id });
+      expect(response.statusCode, response.body).toBeLessThan(300);
+      await booked({ vehicleId: (await createVehicle(t)).id, technicianId: technician.id, startsAt: at(24), endsAt: at(30) });
+    }
   });
 });
 
@@ -181,6 +211,7 @@ describe('GET /api/admin/reservations', () => {
 
   it('400 for a window that holds no instant or a bad filter', async () => {
     expectProblem(await t.request('GET', `/api/admin/reservations?from=${at(2)}&to=${at(1)}`), 400, 'empty-window');
+    expectProblem(await t.request('GET', '/api/admin/reservations?from=2030-06-30T23:59:60Z'), 400, 'invalid-instant');
     expectProblem(await t.request('GET', '/api/admin/reservations?vehicleId=abc'), 400, 'validation');
     expectProblem(await t.request('GET', '/api/admin/reservations?status=maybe'), 400, 'validation');
   });

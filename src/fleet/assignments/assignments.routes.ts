@@ -53,8 +53,10 @@ export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors
         querystring: AssignmentExportQuery,
         response: {
           200: { description: 'The CSV file', content: { 'text/csv': { schema: Type.String() } } },
+          ...errors(503),
         },
       },
+      exposeHeadRoute: false,
     },
     async (request, reply) => {
       const csv = await service.exportAssignments(db, request.query);
@@ -65,6 +67,12 @@ export const assignmentRoutes: FastifyPluginAsyncTypebox<{ db: Database; cursors
         .send(csv as unknown as string);
     },
   );
+
+  // HEAD answers the export's headers without running it (the route Fastify would add runs it whole).
+  app.head('/export.csv', { schema: { hide: true, querystring: AssignmentExportQuery } }, async (request, reply) => {
+    service.assignmentFilter(request.query);
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="assignments.csv"').send();
+  });
 
   app.get(
     '/:id',

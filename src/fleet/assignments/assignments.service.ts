@@ -6,6 +6,7 @@ import type { AuditContext } from '../../platform/audit.ts';
 import type { Cursors } from '../../platform/cursors.ts';
 import { fleetProblems } from '../fleet.problems.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { instant, timeWindow } from '../instants.ts';
 import { idempotencyProblems } from '../../platform/idempotency.ts';
 import { recordAudit } from '../../platform/audit.ts';
 import type {
@@ -28,20 +29,9 @@ export interface AssignmentPage {
 /** The list's filters as the store takes them; 400 for a time window that holds no instant. */
 export function assignmentFilter(query: Omit<AssignmentListQuery, 'cursor' | 'limit'>): Omit<AssignmentFilter, 'after' | 'limit'> {
   const { assignedFrom, assignedTo, returnedFrom, returnedTo, ...rest } = query;
-  if (assignedFrom && assignedTo && Date.parse(assignedFrom) >= Date.parse(assignedTo)) {
-    throw fleetProblems.emptyWindow('assignedFrom', 'assignedTo');
-  }
-  if (returnedFrom && returnedTo && Date.parse(returnedFrom) >= Date.parse(returnedTo)) {
-    throw fleetProblems.emptyWindow('returnedFrom', 'returnedTo');
-  }
-  const date = (value: string | undefined) => (value === undefined ? undefined : new Date(value));
-  return {
-    ...rest,
-    assignedFrom: date(assignedFrom),
-    assignedTo: date(assignedTo),
-    returnedFrom: date(returnedFrom),
-    returnedTo: date(returnedTo),
-  };
+  const assigned = timeWindow({ name: 'assignedFrom', value: assignedFrom }, { name: 'assignedTo', value: assignedTo });
+  const returned = timeWindow({ name: 'returnedFrom', value: returnedFrom }, { name: 'returnedTo', value: returnedTo });
+  return { ...rest, assignedFrom: assigned.from, assignedTo: assigned.to, returnedFrom: returned.from, returnedTo: returned.to };
 }
 
 /** `{ assignments, nextCursor }`, around the page PostgreSQL wrote. */
@@ -65,7 +55,7 @@ export async function getAssignment(db: Database, id: number): Promise<string> {
 /** A due date must lie ahead: 400 otherwise. */
 export function dueDate(value: string | null | undefined): Date | null {
   if (value === undefined || value === null) return null;
-  const at = new Date(value);
+  const at = instant(value, 'expectedReturnAt');
   if (at.getTime() <= Date.now()) throw fleetProblems.dueDateNotAhead();
   return at;
 }
@@ -144,11 +134,14 @@ export function transferAssignment(db: Database, id: number, to: TransferAssignm
     if (held.status !== 'active') throw fleetProblems.assignmentAlreadyReturned(id);
     const before = (await store.assignmentsJson(tx, [id])).get(id)!;
     const next = { vehicleId: held.vehicleId, technicianId: held.technicianId, expectedReturnAt: held.expectedReturnAt };
+    // Handing it to the party that holds it would only split its history: that party is busy (409).
     if ('technicianId' in to) {
       if (!(await store.partyInService(tx, 'technician', to.technicianId))) throw fleetProblems.technicianNotFound(to.technicianId);
+      if (to.technicianId === held.technicianId) throw fleetProblems.technicianBusy(to.technicianId);
       next.technicianId = to.technicianId;
     } else {
       if (!(await store.partyInService(tx, 'vehicle', to.vehicleId))) throw fleetProblems.vehicleNotFound(to.vehicleId);
+      if (to.vehicleId === held.vehicleId) throw fleetProblems.vehicleBusy(to.vehicleId);
       next.vehicleId = to.vehicleId;
     }
     await store.markReturned(tx, [id], audit.actor);
@@ -197,38 +190,57 @@ export function returnAssignments(db: Database, input: BulkReturn, audit: AuditC
 
 /** How long the export waits for a client that stopped reading before it gives up (and the transaction ends). */
 const EXPORT_STALL_MS = 60_000;
+/** The longest an export may hold its connection and snapshot, however steadily the client reads. */
+const EXPORT_DEADLINE_MS = 15 * 60_000;
+/** Exports at once per process: each holds a pool connection for as long as its client reads. */
+export const EXPORTS_AT_ONCE = 2;
+let exportsRunning = 0;
 
 /**
  * The matching assignments as CSV, in the list's order, read through a database cursor a batch at
  * a time and written as the client reads: memory stays flat however many rows match. The first
  * batch is read before the answer starts, so that a database error is still a problem response;
  * a failure after that cuts the download short (no final line break, and the connection closes).
+ * At most EXPORTS_AT_ONCE run in a process (503 beyond), each for at most EXPORT_DEADLINE_MS.
  */
 export function exportAssignments(db: Database, query: AssignmentExportQuery): Promise<Readable> {
   const filter = assignmentFilter(query);
+  if (exportsRunning >= EXPORTS_AT_ONCE) throw fleetProblems.exportsBusy();
+  exportsRunning++;
   return new Promise((resolve, reject) => {
     let csv: PassThrough | undefined;
+    const deadline = setTimeout(() => csv?.destroy(new Error('the export ran past its deadline')), EXPORT_DEADLINE_MS);
     db.transaction(
       async (tx) => {
         await tx.execute(sql`select set_config('idle_in_transaction_session_timeout', ${String(EXPORT_STALL_MS)}, true)`);
         await store.declareExport(tx, filter);
         let batch = await store.fetchExportLines(tx);
-        const stream = new PassThrough();
-        csv = stream;
-        resolve(stream);
-        let open = await write(stream, `${store.EXPORT_HEADER}\r\n${batch.text}`);
+        csv = new PassThrough();
+        resolve(csv);
+        let open = await write(csv, `${store.EXPORT_HEADER}\r\n${batch.text}`);
         while (open && batch.count === store.EXPORT_BATCH) {
           batch = await store.fetchExportLines(tx);
-          open = await write(stream, batch.text);
+          open = await write(csv, batch.text);
         }
-        if (open) stream.end();
+        return open;
       },
       { accessMode: 'read only' },
-    ).catch((error: unknown) => {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      if (csv) csv.destroy(failure);
-      else reject(failure);
-    });
+    )
+      .then(
+        // Ended only once the transaction committed, so that a failed commit cannot pass for a whole file.
+        (open) => {
+          if (open) csv!.end();
+        },
+        (error: unknown) => {
+          const failure = error instanceof Error ? error : new Error(String(error));
+          if (csv) csv.destroy(failure);
+          else reject(failure);
+        },
+      )
+      .finally(() => {
+        clearTimeout(deadline);
+        exportsRunning--;
+      });
   });
 }
 

@@ -3,18 +3,14 @@ import type { AuditContext } from '../../platform/audit.ts';
 import type { Database } from '../../platform/db.ts';
 import * as assignments from '../assignments/assignments.store.ts';
 import { fleetProblems } from '../fleet.problems.ts';
+import { instant, timeWindow } from '../instants.ts';
 import type { CreateReservation, ReservationListQuery } from './reservations.schemas.ts';
 import * as store from './reservations.store.ts';
 
 /** `{ reservations }` by startsAt; 400 for a window that holds no instant. */
 export async function listReservations(db: Database, query: ReservationListQuery): Promise<string> {
   const { from, to, ...rest } = query;
-  if (from && to && Date.parse(from) >= Date.parse(to)) throw fleetProblems.emptyWindow('from', 'to');
-  const json = await store.listReservations(db, {
-    ...rest,
-    from: from === undefined ? undefined : new Date(from),
-    to: to === undefined ? undefined : new Date(to),
-  });
+  const json = await store.listReservations(db, { ...rest, ...timeWindow({ name: 'from', value: from }, { name: 'to', value: to }) });
   return `{"reservations":[${json}]}`;
 }
 
@@ -30,8 +26,8 @@ export async function getReservation(db: Database, id: number): Promise<string> 
  * booking overlapping [startsAt, endsAt), also when two requests race.
  */
 export async function createReservation(db: Database, input: CreateReservation, audit: AuditContext): Promise<string> {
-  const startsAt = new Date(input.startsAt);
-  const endsAt = new Date(input.endsAt);
+  const startsAt = instant(input.startsAt, 'startsAt');
+  const endsAt = instant(input.endsAt, 'endsAt');
   if (startsAt >= endsAt) throw fleetProblems.emptyWindow('startsAt', 'endsAt');
   if (endsAt.getTime() <= Date.now()) throw fleetProblems.reservationEndPassed();
   return db.transaction(async (tx) => {
