@@ -11,7 +11,7 @@ const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Numb
 const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 const vehicleJson = `json_build_object('id', v.id, 'plateNumber', v.plate_number, 'make', v.make, 'model', v.model,
-  'year', v.year, 'vin', v.vin, 'createdAt', ${iso('v.created_at')}, 'updatedAt', ${iso('v.updated_at')},
+  'year', v.year, 'vin', v.vin, 'odometer', v.odometer, 'createdAt', ${iso('v.created_at')}, 'updatedAt', ${iso('v.updated_at')},
   'activeAssignmentId', case when a.status = 'active' then a.id end)`;
 const technicianJson = `json_build_object('id', t.id, 'name', t.name, 'email', t.email, 'phone', t.phone,
   'createdAt', ${iso('t.created_at')}, 'updatedAt', ${iso('t.updated_at')},
@@ -19,6 +19,8 @@ const technicianJson = `json_build_object('id', t.id, 'name', t.name, 'email', t
 const assignmentJson = `json_build_object('id', a.id, 'vehicleId', a.vehicle_id, 'technicianId', a.technician_id,
   'status', a.status, 'assignedAt', ${iso('a.assigned_at')}, 'returnedAt', ${iso('a.returned_at')},
   'assignedBy', a.assigned_by, 'returnedBy', a.returned_by, 'notes', a.notes,
+  'expectedReturnAt', ${iso('a.expected_return_at')}, 'overdue', coalesce(a.status = 'active' and a.expected_return_at < now(), false),
+  'startOdometer', a.start_odometer, 'endOdometer', a.end_odometer, 'distance', a.end_odometer - a.start_odometer,
   'vehicle', ${vehicleJson}, 'technician', ${technicianJson})`;
 
 const userJson = `json_build_object('user_id', u.user_id, 'email', u.email, 'first_name', u.first_name,

@@ -140,7 +140,10 @@ export const reservations = pgTable(
       .notNull()
       .default('booked'),
     assignmentId: integer('assignment_id').references(() => assignments.id, { onDelete: 'restrict' }),
-    /** When the started reservation's assignment was returned: its hours from then on are free. */
+    /**
+     * When the started reservation's assignment was returned, recorded at the next booking of either
+     * party: its hours from then on are free.
+     */
     releasedAt: timestamptz('released_at'),
     notes: text('notes'),
     createdBy: text('created_by').notNull(),

@@ -261,8 +261,6 @@ export async function returnOne(
           : sql`vo as (
         update vehicles ve set odometer = ${reading}, updated_at = now() from a where ve.id = a.vehicle_id returning ve.*),`
       }
-      released as (
-        update reservations r set released_at = a.returned_at from a where r.assignment_id = a.id and r.released_at is null),
       returned as (
         select ${assignmentJson('null::int', 'null::int')} as assignment
         from a join ${sql.raw(reading === null ? 'vehicles' : 'vo')} ve on ve.id = a.vehicle_id
@@ -352,18 +350,13 @@ export async function lockAssignments(
   );
 }
 
-/**
- * Returns the active assignments among `ids`, at the transaction's instant; a reservation that
- * one of them started no longer holds its hours from then on.
- */
+/** Returns the active assignments among `ids`, at the transaction's instant. */
 export async function markReturned(db: Executor, ids: number[], actor: string, notes?: string | null): Promise<void> {
-  const list = `{${ids.join(',')}}`;
   await db.execute(
     sql`update assignments set status = 'returned', returned_at = now(), returned_by = ${actor},
           notes = ${notes === undefined ? sql`notes` : sql`${notes}::text`}
-        where id = any(${list}::int[]) and status = 'active'`,
+        where id = any(${`{${ids.join(',')}}`}::int[]) and status = 'active'`,
   );
-  await db.execute(sql`update reservations set released_at = now() where assignment_id = any(${list}::int[]) and released_at is null`);
 }
 
 /**

@@ -38,6 +38,7 @@ export async function createReservation(db: Database, input: CreateReservation, 
     if (!(await assignments.partyInService(tx, 'technician', input.technicianId, 'update'))) {
       throw fleetProblems.technicianNotFound(input.technicianId);
     }
+    await store.releaseReturnedReservations(tx, input);
     const id = await store.insertReservation(tx, { ...input, startsAt, endsAt, notes: input.notes ?? null }, audit.actor);
     const reservation = (await store.findReservation(tx, id))!;
     await recordAudit(tx, audit, {

@@ -69,6 +69,20 @@ export async function lockReservation(db: Executor, id: number): Promise<HeldRes
   return row;
 }
 
+/**
+ * Frees the rest of the hours of the party's started reservations whose assignment came back. Done
+ * when the party is booked (its row locked), not when an assignment is returned, so that a return,
+ * the hot path, writes nothing more. A return that commits after this still blocks the booking: 409.
+ */
+export async function releaseReturnedReservations(db: Executor, party: { vehicleId: number; technicianId: number }): Promise<void> {
+  await db.execute(
+    sql`update reservations r set released_at = a.returned_at
+        from assignments a
+        where r.assignment_id = a.id and a.status = 'returned' and r.released_at is null
+          and (r.vehicle_id = ${party.vehicleId} or r.technician_id = ${party.technicianId})`,
+  );
+}
+
 /** A new booking; the exclusion constraints reject one overlapping another of its vehicle or technician. */
 export async function insertReservation(
   db: Executor,
