@@ -15,6 +15,8 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import type { Job, LoadResult } from './load.ts';
@@ -89,7 +91,20 @@ interface Server {
   stop(): Promise<void>;
 }
 
-let nextPort = 41000 + Math.floor(Math.random() * 1000);
+/**
+ * A port the system says is free now. A port picked by number could fall in the range the system
+ * hands out to outgoing connections, and be taken by one (a run failed so: EADDRINUSE).
+ */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 async function waitUntilReady(url: string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -106,7 +121,7 @@ async function waitUntilReady(url: string, child: ChildProcess, timeoutMs = 120_
 }
 
 async function startServer(name: string, args: string[], env: Record<string, string>): Promise<Server & { readyAfterMs: number }> {
-  const port = nextPort++;
+  const port = await freePort();
   const started = performance.now();
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
