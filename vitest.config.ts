@@ -5,8 +5,14 @@ import { defineConfig } from 'vitest/config';
 const include = ['test/**/*.test.ts'];
 // The long suites run in `npm run test:stress` (vitest.stress.config.ts).
 const exclude = ['test/stress/**'];
-// Files that hold the document and the configuration, not the database: they run once, on PGlite.
-const databaseFree = ['test/config.test.ts', 'test/contract/openapi-lint.test.ts', 'test/contract/typed-client.test.ts'];
+// Files that hold the document, the configuration or the built console, not the database: they run
+// once, on PGlite (serving.test.ts builds dist/public/ when stale, which two projects must not do at once).
+const databaseFree = [
+  'test/config.test.ts',
+  'test/contract/openapi-lint.test.ts',
+  'test/contract/typed-client.test.ts',
+  'test/console/serving.test.ts',
+];
 // Files share their worker's module cache (isolate: false): no test mocks a module or keeps state
 // in one, and every file opens its own database and apps. It took a 57 s part of the suite to 39 s.
 // Passwords are hashed at a test cost (test/support/fast-passwords.ts).

@@ -14,6 +14,7 @@ import { registerSecurityHeaders } from './platform/security-headers.ts';
 import { installJsonParser, installValidators } from './platform/validation.ts';
 import { AuditEntry } from './audit/audit.schemas.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
+import { consoleRoutes } from './console/console.routes.ts';
 import { fleetConstraints } from './fleet/fleet.problems.ts';
 import { Assignment } from './fleet/assignments/assignments.schemas.ts';
 import { assignmentRoutes } from './fleet/assignments/assignments.routes.ts';
@@ -163,6 +164,6 @@ export async function buildApp({ config, database, jwtSecret, logger = true }: A
     await admin.register(projectAssignmentRoutes, { prefix: '/api/v1/assignments', db });
   });
 
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
+  await app.register(consoleRoutes);
   return app;
 }

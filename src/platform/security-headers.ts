@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify';
  * Headers of every answer, by helmet: no type sniffing, no framing (frame-ancestors, and
  * X-Frame-Options for browsers without it), no referrer, no cross-origin embedding of a response
  * (Cross-Origin-Resource-Policy) and no window shared with another origin's page. Nothing the API
- * answers is meant to be rendered, so its policy lets nothing load at all.
+ * answers is meant to be rendered, so its policy lets nothing load at all; the two pages, the
+ * reference and the console, have policies of their own below.
  *
  * No Strict-Transport-Security: the server speaks plain HTTP and never sees TLS, which ends at the
  * load balancer. Browsers ignore the header over HTTP, and behind TLS helmet's default (a year, every
@@ -57,15 +58,49 @@ const DOCS_ANSWER: HelmetOptions = {
 const isDocs = (path: string) => path === '/docs' || path.startsWith('/docs/');
 
 /**
+ * The admin console (src/console/) is a page built by Vite from the repository's own sources: one
+ * module script and its style sheets under /assets/, no inline script or style, no data: scripts,
+ * and every request to the API on the same origin. So it loads only its own files, and images as
+ * data: URIs at most; as the reference page, it is never framed, and no plugin, <base> or inline
+ * event handler can run. Unlike that page, no hash: Vite writes no inline style.
+ */
+const CONSOLE_ANSWER: HelmetOptions = {
+  ...EVERY_ANSWER,
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      scriptSrcAttr: ["'none'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      fontSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+};
+
+const isConsoleAsset = (path: string) => path.startsWith('/assets/');
+const isConsole = (path: string) => path === '/' || isConsoleAsset(path);
+
+/**
  * Whether an answer may be kept by a browser or a proxy. An API answer never: it holds tokens and
  * people's data, and goes stale at the next change. Nor do the service endpoints' answers (health,
  * metrics), true only when they are made. The reference page and the document hold neither and
  * change only with a release: they may be kept, but are checked with the server at every use
  * (no-cache; Swagger UI's files say `public, max-age=0` and carry an ETag, to the same effect), so
- * that a new release's document is seen at once.
+ * that a new release's document is seen at once. The console's page likewise (no-cache, with an
+ * ETag): it names the files of its release. Those files, under /assets/, are named by a hash of their
+ * content, so a name never holds anything else: they are kept a year and never checked again
+ * (immutable). A missing file's 404 is not kept (console.routes.ts says no-store).
  */
 function cacheControl(path: string): string {
-  return isDocs(path) || path === '/openapi.json' ? 'no-cache' : 'no-store';
+  if (isConsoleAsset(path)) return 'public, max-age=31536000, immutable';
+  return isDocs(path) || path === '/openapi.json' || path === '/' ? 'no-cache' : 'no-store';
 }
 
 /**
@@ -86,9 +121,10 @@ function headersOf(options: HelmetOptions): Record<string, string> {
 export function registerSecurityHeaders(app: FastifyInstance): void {
   const everyAnswer = headersOf(EVERY_ANSWER);
   const docsAnswer = headersOf(DOCS_ANSWER);
+  const consoleAnswer = headersOf(CONSOLE_ANSWER);
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '';
-    reply.headers(isDocs(path) ? docsAnswer : everyAnswer);
+    reply.headers(isDocs(path) ? docsAnswer : isConsole(path) ? consoleAnswer : everyAnswer);
     reply.header('cache-control', cacheControl(path));
   });
 }

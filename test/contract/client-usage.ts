@@ -2,7 +2,7 @@
 // generated api.d.ts. It is compiled (strict, exactOptionalPropertyTypes) by typed-client.test.ts
 // and never run: a document whose types make any of these awkward or wrong fails that test.
 import createClient from 'openapi-fetch';
-import type { components, paths } from './api.d.ts';
+import type { components, paths } from '../../console/src/api.d.ts';
 
 /** RFC 9457, as every error of allot is: what a caller's error handling is written against. */
 interface Problem {

@@ -21,7 +21,7 @@ it('the checked-in api.d.ts is what the served document generates', async () => 
   const lines = [checkedIn.split('\n'), generated.split('\n')] as const;
   const first = lines[1].findIndex((line, i) => line !== lines[0][i]);
   const where = first === -1 ? 'it has extra lines at the end' : `line ${first + 1} should be: ${lines[1][first]!.trim()}`;
-  expect(checkedIn === generated, `test/contract/api.d.ts differs from the served document (${where}): run npm run api:types`).toBe(true);
+  expect(checkedIn === generated, `console/src/api.d.ts differs from the served document (${where}): run npm run api:types`).toBe(true);
 });
 
 it('an openapi-fetch client typed by it compiles as a TypeScript user writes it (strict, exactOptionalPropertyTypes)', () => {

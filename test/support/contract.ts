@@ -127,7 +127,7 @@ function createContract(document: OpenApiDocument): Contract {
 
     if (!template || !operation) {
       if (status >= 400) return undocumentedError(response);
-      // Non-errors of undocumented paths (the /docs page and its assets, the / redirect) are not the API's.
+      // Non-errors of undocumented paths (the /docs page and its assets, the console at / and /assets/) are not the API's.
       if (!template) return [];
       return [
         `${method.toUpperCase()} ${template} answered ${status}, but the document has no ${method.toUpperCase()} operation on this path`,

@@ -1,0 +1,371 @@
+// The fleet as it is now: who holds which vehicle since when, what is free, what is overdue; hand
+// a vehicle out, take it back, move it, return several at once.
+import { Fragment } from 'preact';
+import { useState } from 'preact/hooks';
+import { api, ok } from '../client.ts';
+import type { Assignment, Technician, Vehicle } from '../client.ts';
+import { href, withQuery } from '../router.ts';
+import { Badge, Empty, Instant, onSubmitted, ProblemMessage, Show, Submit, TableBox, useAction, useLoad } from '../ui.tsx';
+import { ReturnForm, TransferForm } from './assignment-actions.tsx';
+
+export interface Fleet {
+  vehicles: Vehicle[];
+  technicians: Technician[];
+  active: Assignment[];
+}
+
+export async function loadFleet(): Promise<Fleet> {
+  const [vehicles, technicians, active] = await Promise.all([
+    ok(api.GET('/api/admin/vehicles')),
+    ok(api.GET('/api/admin/technicians')),
+    ok(api.GET('/api/admin/assignments', { params: { query: { status: 'active' } } })),
+  ]);
+  return { vehicles: vehicles.vehicles, technicians: technicians.technicians, active: active.assignments };
+}
+
+export const freeVehicles = (fleet: Fleet) => fleet.vehicles.filter((vehicle) => vehicle.activeAssignmentId === null);
+export const freeTechnicians = (fleet: Fleet) => fleet.technicians.filter((technician) => technician.activeAssignmentId === null);
+
+export function FleetBoard() {
+  const { state, reload } = useLoad(loadFleet, []);
+  return (
+    <>
+      <h1>Fleet board</h1>
+      <Show state={state} what="the fleet" retry={reload}>
+        {(fleet) => <Board fleet={fleet} reload={reload} />}
+      </Show>
+    </>
+  );
+}
+
+function Board({ fleet, reload }: { fleet: Fleet; reload: () => Promise<void> }) {
+  const overdue = fleet.active.filter((assignment) => assignment.overdue).length;
+  return (
+    <>
+      <p class="summary">
+        {fleet.active.length} out · {freeVehicles(fleet).length} of {fleet.vehicles.length} vehicles free ·{' '}
+        {overdue > 0 ? (
+          <a href={withQuery(href('assignments'), { view: 'overdue' })}>
+            <Badge tone="bad">{overdue} overdue</Badge>
+          </a>
+        ) : (
+          'none overdue'
+        )}
+      </p>
+      <div class="columns">
+        <AssignForm fleet={fleet} reload={reload} />
+        <OutNow fleet={fleet} reload={reload} />
+      </div>
+      <div class="columns">
+        <VehicleStates fleet={fleet} />
+        <TechnicianStates fleet={fleet} />
+      </div>
+    </>
+  );
+}
+
+/**
+ * Offers only what is free as the page was loaded. When someone else took a vehicle or technician
+ * meanwhile, the server's 409 says so and the board is loaded again.
+ */
+function AssignForm({ fleet, reload }: { fleet: Fleet; reload: () => Promise<void> }) {
+  const { busy, error, run } = useAction(reload);
+  const [made, setMade] = useState<Assignment | null>(null);
+  const vehicles = freeVehicles(fleet);
+  const technicians = freeTechnicians(fleet);
+  const submit = onSubmitted((values) =>
+    run(async () => {
+      setMade(null);
+      const expectedReturnAt = values.instant('expectedReturnAt');
+      const startOdometer = values.integer('startOdometer');
+      const notes = values.text('notes');
+      const { assignment } = await ok(
+        api.POST('/api/admin/assignments', {
+          body: {
+            vehicleId: values.integer('vehicleId') ?? 0,
+            technicianId: values.integer('technicianId') ?? 0,
+            ...(expectedReturnAt !== undefined && { expectedReturnAt }),
+            ...(startOdometer !== undefined && { startOdometer }),
+            ...(notes !== undefined && { notes }),
+          },
+        }),
+      );
+      setMade(assignment);
+      await reload();
+    }),
+  );
+  return (
+    <section class="card" aria-labelledby="assign-title">
+      <h2 id="assign-title">Hand out a vehicle</h2>
+      {vehicles.length === 0 || technicians.length === 0 ? (
+        <Empty>
+          {vehicles.length === 0 ? 'No vehicle is free' : 'No technician is free'}. Add one under{' '}
+          <a href={href(vehicles.length === 0 ? 'vehicles' : 'technicians')}>{vehicles.length === 0 ? 'Vehicles' : 'Technicians'}</a>, or
+          take one back.
+        </Empty>
+      ) : (
+        <form onSubmit={submit} aria-labelledby="assign-title">
+          <label>
+            Vehicle
+            <select name="vehicleId" required>
+              <option value="">Choose a free vehicle…</option>
+              {vehicles.map((vehicle) => (
+                <option key={vehicle.id} value={vehicle.id}>
+                  {vehicle.plateNumber}
+                  {vehicle.make ? ` · ${vehicle.make} ${vehicle.model ?? ''}` : ''}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Technician
+            <select name="technicianId" required>
+              <option value="">Choose a free technician…</option>
+              {technicians.map((technician) => (
+                <option key={technician.id} value={technician.id}>
+                  {technician.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Due back (optional)
+            <input name="expectedReturnAt" type="datetime-local" />
+          </label>
+          <label>
+            Odometer at hand-out (optional)
+            <input name="startOdometer" type="number" min={0} step={1} inputMode="numeric" />
+          </label>
+          <label>
+            Notes (optional)
+            <input name="notes" />
+          </label>
+          <Submit busy={busy}>Assign</Submit>
+        </form>
+      )}
+      <ProblemMessage error={error} />
+      {made && (
+        <p role="status" class="done">
+          {made.vehicle.plateNumber} is now with {made.technician.name}.
+        </p>
+      )}
+    </section>
+  );
+}
+
+function OutNow({ fleet, reload }: { fleet: Fleet; reload: () => Promise<void> }) {
+  const [open, setOpen] = useState<{ id: number; action: 'return' | 'transfer' } | null>(null);
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const bulk = useAction(reload);
+  const toggle = (id: number) => {
+    const next = new Set(selected);
+    if (!next.delete(id)) next.add(id);
+    setSelected(next);
+  };
+  const done = async () => {
+    setOpen(null);
+    await reload();
+  };
+  const returnSelected = () =>
+    bulk.run(async () => {
+      const ids = fleet.active.map((assignment) => assignment.id).filter((id) => selected.has(id));
+      await ok(api.POST('/api/admin/assignments/return', { body: { ids } }));
+      setSelected(new Set());
+      await reload();
+    });
+  const chosen = fleet.active.filter((assignment) => selected.has(assignment.id)).length;
+
+  return (
+    <section class="card wide" aria-labelledby="out-title">
+      <h2 id="out-title">Out now</h2>
+      {fleet.active.length === 0 ? (
+        <Empty>No vehicle is out.</Empty>
+      ) : (
+        <>
+          <div class="toolbar">
+            <button type="button" disabled={chosen === 0 || bulk.busy} onClick={() => void returnSelected()}>
+              Return selected ({chosen})
+            </button>
+          </div>
+          <ProblemMessage error={bulk.error} />
+          <TableBox label="Vehicles out now">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">
+                    <span class="visually-hidden">Select</span>
+                  </th>
+                  <th scope="col">Vehicle</th>
+                  <th scope="col">Technician</th>
+                  <th scope="col">Since</th>
+                  <th scope="col">Due back</th>
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {fleet.active.map((assignment) => (
+                  <Fragment key={assignment.id}>
+                    <tr>
+                      <td>
+                        <input
+                          type="checkbox"
+                          aria-label={`Select ${assignment.vehicle.plateNumber}`}
+                          checked={selected.has(assignment.id)}
+                          onChange={() => toggle(assignment.id)}
+                        />
+                      </td>
+                      <td>
+                        <a href={href('vehicles', assignment.vehicleId)}>{assignment.vehicle.plateNumber}</a>
+                      </td>
+                      <td>
+                        <a href={href('technicians', assignment.technicianId)}>{assignment.technician.name}</a>
+                      </td>
+                      <td>
+                        <Instant value={assignment.assignedAt} />
+                      </td>
+                      <td>
+                        <Instant value={assignment.expectedReturnAt} /> {assignment.overdue && <Badge tone="bad">Overdue</Badge>}
+                      </td>
+                      <td class="actions">
+                        <button
+                          type="button"
+                          aria-expanded={open?.id === assignment.id && open.action === 'return'}
+                          onClick={() =>
+                            setOpen(open?.id === assignment.id && open.action === 'return' ? null : { id: assignment.id, action: 'return' })
+                          }
+                        >
+                          Return<span class="visually-hidden"> {assignment.vehicle.plateNumber}</span>
+                        </button>
+                        <button
+                          type="button"
+                          aria-expanded={open?.id === assignment.id && open.action === 'transfer'}
+                          onClick={() =>
+                            setOpen(
+                              open?.id === assignment.id && open.action === 'transfer' ? null : { id: assignment.id, action: 'transfer' },
+                            )
+                          }
+                        >
+                          Transfer<span class="visually-hidden"> {assignment.vehicle.plateNumber}</span>
+                        </button>
+                      </td>
+                    </tr>
+                    {open?.id === assignment.id && (
+                      <tr class="row-form">
+                        <td colSpan={6}>
+                          {open.action === 'return' ? (
+                            <ReturnForm assignment={assignment} done={done} />
+                          ) : (
+                            <TransferForm
+                              assignment={assignment}
+                              freeVehicles={freeVehicles(fleet)}
+                              freeTechnicians={freeTechnicians(fleet)}
+                              done={done}
+                            />
+                          )}
+                        </td>
+                      </tr>
+                    )}
+                  </Fragment>
+                ))}
+              </tbody>
+            </table>
+          </TableBox>
+        </>
+      )}
+    </section>
+  );
+}
+
+function holderOf(fleet: Fleet, assignmentId: number | null): Assignment | undefined {
+  return assignmentId === null ? undefined : fleet.active.find((assignment) => assignment.id === assignmentId);
+}
+
+/** Free, or with whom since when; overdue when past its due date. */
+function State({ assignment, other }: { assignment: Assignment | undefined; other: string }) {
+  if (!assignment) return <Badge tone="ok">Free</Badge>;
+  return (
+    <>
+      with {other} since <Instant value={assignment.assignedAt} /> {assignment.overdue && <Badge tone="bad">Overdue</Badge>}
+    </>
+  );
+}
+
+function VehicleStates({ fleet }: { fleet: Fleet }) {
+  return (
+    <section class="card" aria-labelledby="vehicles-title">
+      <h2 id="vehicles-title">Vehicles</h2>
+      {fleet.vehicles.length === 0 ? (
+        <Empty>
+          No vehicles yet: <a href={href('vehicles')}>add one</a>.
+        </Empty>
+      ) : (
+        <TableBox label="Vehicles and their state">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Plate</th>
+                <th scope="col">Odometer</th>
+                <th scope="col">State</th>
+              </tr>
+            </thead>
+            <tbody>
+              {fleet.vehicles.map((vehicle) => {
+                const assignment = holderOf(fleet, vehicle.activeAssignmentId);
+                return (
+                  <tr key={vehicle.id}>
+                    <td>
+                      <a href={href('vehicles', vehicle.id)}>{vehicle.plateNumber}</a>
+                    </td>
+                    <td class="number">{vehicle.odometer ?? '—'}</td>
+                    <td>
+                      <State assignment={assignment} other={assignment?.technician.name ?? ''} />
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </TableBox>
+      )}
+    </section>
+  );
+}
+
+function TechnicianStates({ fleet }: { fleet: Fleet }) {
+  return (
+    <section class="card" aria-labelledby="technicians-title">
+      <h2 id="technicians-title">Technicians</h2>
+      {fleet.technicians.length === 0 ? (
+        <Empty>
+          No technicians yet: <a href={href('technicians')}>add one</a>.
+        </Empty>
+      ) : (
+        <TableBox label="Technicians and their state">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">State</th>
+              </tr>
+            </thead>
+            <tbody>
+              {fleet.technicians.map((technician) => {
+                const assignment = holderOf(fleet, technician.activeAssignmentId);
+                return (
+                  <tr key={technician.id}>
+                    <td>
+                      <a href={href('technicians', technician.id)}>{technician.name}</a>
+                    </td>
+                    <td>
+                      <State assignment={assignment} other={assignment?.vehicle.plateNumber ?? ''} />
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </TableBox>
+      )}
+    </section>
+  );
+}

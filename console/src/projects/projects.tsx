@@ -1,0 +1,295 @@
+// Projects: the list, adding one, and each project's page with its two places, one for a Dev and
+// one for an Employee.
+import { useCallback } from 'preact/hooks';
+import { api, ok } from '../client.ts';
+import type { Project, ProjectAssignment, User } from '../client.ts';
+import { href, navigate, withQuery } from '../router.ts';
+import { Badge, Empty, Instant, onSubmitted, ProblemMessage, Show, Submit, TableBox, useAction, useLoad, Option } from '../ui.tsx';
+import type { FormValues } from '../ui.tsx';
+import { EVERYONE, fullName, organizationOf } from './users.tsx';
+
+function projectFields(values: FormValues) {
+  return {
+    project_name: values.text('project_name') ?? '',
+    owner_user_id: values.nullableText('owner_user_id'),
+    country: values.nullableText('country'),
+    project_description: values.nullableText('project_description'),
+  };
+}
+
+function ProjectFields({ project, users }: { project?: Project; users: User[] }) {
+  return (
+    <>
+      <label>
+        Name
+        <input name="project_name" required defaultValue={project?.project_name} />
+      </label>
+      <label>
+        Owner (their organization's Devs may work on it)
+        <select name="owner_user_id">
+          <option value="">No owner</option>
+          {users.map((user) => (
+            <Option key={user.user_id} value={user.user_id} chosen={user.user_id === project?.owner_user_id}>
+              {fullName(user)} ({user.email})
+            </Option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Country
+        <input name="country" defaultValue={project?.country ?? ''} />
+      </label>
+      <label>
+        Description
+        <textarea name="project_description" rows={3} defaultValue={project?.project_description ?? ''} />
+      </label>
+    </>
+  );
+}
+
+export function ProjectsPage() {
+  const load = useCallback(async () => {
+    const [projects, users] = await Promise.all([
+      ok(api.GET('/api/v1/projects', { params: { query: EVERYONE } })),
+      ok(api.GET('/api/v1/users', { params: { query: EVERYONE } })),
+    ]);
+    return { projects, users };
+  }, []);
+  const { state, reload } = useLoad(load, [load]);
+  const { busy, error, run } = useAction();
+  const create = onSubmitted((values) =>
+    run(async () => {
+      const project = await ok(api.POST('/api/v1/projects', { body: projectFields(values) }));
+      navigate(href('projects', project.project_id));
+    }),
+  );
+  return (
+    <>
+      <h1>Projects</h1>
+      <Show state={state} what="projects" retry={reload}>
+        {({ projects, users }) => {
+          const owners = new Map(users.map((user) => [user.user_id, user]));
+          return (
+            <div class="columns">
+              <section class="card" aria-labelledby="new-project">
+                <h2 id="new-project">Add a project</h2>
+                <form onSubmit={create} aria-labelledby="new-project">
+                  <ProjectFields users={users} />
+                  <Submit busy={busy}>Add project</Submit>
+                </form>
+                <ProblemMessage error={error} />
+              </section>
+              <section class="card wide" aria-labelledby="all-projects">
+                <h2 id="all-projects">All projects</h2>
+                {projects.length === 0 ? (
+                  <Empty>No projects yet. Add the first with the form.</Empty>
+                ) : (
+                  <TableBox label="All projects">
+                    <table>
+                      <thead>
+                        <tr>
+                          <th scope="col">Name</th>
+                          <th scope="col">Owner</th>
+                          <th scope="col">Organization</th>
+                          <th scope="col">Created</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        {projects.map((project) => {
+                          const owner = project.owner_user_id === null ? undefined : owners.get(project.owner_user_id);
+                          return (
+                            <tr key={project.project_id}>
+                              <td>
+                                <a href={href('projects', project.project_id)}>{project.project_name}</a>
+                              </td>
+                              <td>{owner ? fullName(owner) : '—'}</td>
+                              <td>{owner ? organizationOf(owner.email) : '—'}</td>
+                              <td>
+                                <Instant value={project.created_at} />
+                              </td>
+                            </tr>
+                          );
+                        })}
+                      </tbody>
+                    </table>
+                  </TableBox>
+                )}
+              </section>
+            </div>
+          );
+        }}
+      </Show>
+    </>
+  );
+}
+
+/** The place a user takes on a project: a Dev's if they have the Dev role, else an Employee's. */
+const placeOf = (user: User) => (user.role.includes('Dev') ? 'Dev' : 'Employee');
+
+export function ProjectPage({ id }: { id: string }) {
+  const load = useCallback(async () => {
+    const path = { project_id: id };
+    const [project, places, users] = await Promise.all([
+      ok(api.GET('/api/v1/projects/{project_id}', { params: { path } })),
+      ok(api.GET('/api/v1/assignments/project/{project_id}', { params: { path } })),
+      ok(api.GET('/api/v1/users', { params: { query: EVERYONE } })),
+    ]);
+    return { project, places, users };
+  }, [id]);
+  const { state, reload } = useLoad(load, [load]);
+  const save = useAction(reload);
+  const remove = useAction(reload);
+  return (
+    <Show state={state} what="the project" retry={reload}>
+      {({ project, places, users }) => (
+        <>
+          <p class="crumbs">
+            <a href={href('projects')}>Projects</a> /
+          </p>
+          <h1>{project.project_name}</h1>
+          <p>
+            <a href={withQuery(href('audit'), { entityType: 'project', entityId: project.project_id })}>Its audit log</a>
+          </p>
+          <div class="columns">
+            <Places project={project} places={places} users={users} reload={reload} />
+            <section class="card" aria-labelledby="edit-project">
+              <h2 id="edit-project">Details</h2>
+              <form
+                key={project.updated_at}
+                aria-labelledby="edit-project"
+                onSubmit={onSubmitted(
+                  (values) =>
+                    save.run(async () => {
+                      await ok(
+                        api.PATCH('/api/v1/projects/{project_id}', { params: { path: { project_id: id } }, body: projectFields(values) }),
+                      );
+                      await reload();
+                    }),
+                  { reset: false },
+                )}
+              >
+                <ProjectFields project={project} users={users} />
+                <Submit busy={save.busy}>Save changes</Submit>
+              </form>
+              <ProblemMessage error={save.error} />
+              <h2>Delete</h2>
+              <p class="muted">A project with people on it cannot be deleted: take them off first.</p>
+              <button
+                type="button"
+                class="danger"
+                disabled={remove.busy}
+                onClick={() => {
+                  if (!window.confirm(`Delete ${project.project_name}?`)) return;
+                  void remove.run(async () => {
+                    await ok(api.DELETE('/api/v1/projects/{project_id}', { params: { path: { project_id: id } } }));
+                    navigate(href('projects'));
+                  });
+                }}
+              >
+                Delete {project.project_name}
+              </button>
+              <ProblemMessage error={remove.error} />
+            </section>
+          </div>
+        </>
+      )}
+    </Show>
+  );
+}
+
+function Places({
+  project,
+  places,
+  users,
+  reload,
+}: {
+  project: Project;
+  places: ProjectAssignment[];
+  users: User[];
+  reload: () => Promise<void>;
+}) {
+  const assign = useAction(reload);
+  const unassign = useAction(reload);
+  const onProject = new Set(places.map((place) => place.user_id));
+  const candidates = users.filter((user) => user.status === 'active' && !onProject.has(user.user_id));
+  const holder = (place: 'Dev' | 'Employee') => places.find((assignment) => placeOf(assignment.user) === place);
+  const submit = onSubmitted((values) =>
+    assign.run(async () => {
+      await ok(api.POST('/api/v1/assignments/', { body: { user_id: values.text('user_id') ?? '', project_id: project.project_id } }));
+      await reload();
+    }),
+  );
+  return (
+    <section class="card wide" aria-labelledby="places-title">
+      <h2 id="places-title">People on this project</h2>
+      <TableBox label="Places on this project">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Place</th>
+              <th scope="col">Who</th>
+              <th scope="col">Since</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(['Dev', 'Employee'] as const).map((place) => {
+              const assignment = holder(place);
+              return (
+                <tr key={place}>
+                  <th scope="row">{place}</th>
+                  <td>{assignment ? `${fullName(assignment.user)} (${assignment.user.email})` : <Badge tone="ok">Open</Badge>}</td>
+                  <td>{assignment ? <Instant value={assignment.created_at} /> : '—'}</td>
+                  <td>
+                    {assignment && (
+                      <button
+                        type="button"
+                        disabled={unassign.busy}
+                        onClick={() =>
+                          void unassign.run(async () => {
+                            await ok(
+                              api.DELETE('/api/v1/assignments/{assignment_id}', {
+                                params: { path: { assignment_id: assignment.assignment_id } },
+                              }),
+                            );
+                            await reload();
+                          })
+                        }
+                      >
+                        Take off<span class="visually-hidden"> {fullName(assignment.user)}</span>
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </TableBox>
+      <ProblemMessage error={unassign.error} />
+      {holder('Dev') && holder('Employee') ? (
+        <Empty>Both places are taken.</Empty>
+      ) : (
+        <form onSubmit={submit} aria-labelledby="put-on-title">
+          <h3 id="put-on-title">Put someone on it</h3>
+          <p class="muted small">
+            A Dev takes the Dev place and must be of the owner's organization; anyone else takes the Employee place.
+          </p>
+          <label>
+            User
+            <select name="user_id" required>
+              <option value="">Choose an active user…</option>
+              {candidates.map((user) => (
+                <option key={user.user_id} value={user.user_id}>
+                  {fullName(user)} · {placeOf(user)} · {organizationOf(user.email)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <Submit busy={assign.busy}>Put on project</Submit>
+        </form>
+      )}
+      <ProblemMessage error={assign.error} />
+    </section>
+  );
+}

@@ -1,0 +1,277 @@
+// Users of the Project API: their roles, status and organization (their email's domain); adding,
+// editing and deleting them; putting a Dev on several projects of their organization at once.
+import { Fragment } from 'preact';
+import { useCallback, useState } from 'preact/hooks';
+import { api, ok } from '../client.ts';
+import type { User } from '../client.ts';
+import { href, withQuery } from '../router.ts';
+import { Badge, Empty, onSubmitted, ProblemMessage, Show, Submit, TableBox, useAction, useLoad, Option } from '../ui.tsx';
+import type { FormValues } from '../ui.tsx';
+
+const ROLES = ['Admin', 'Employee', 'Dev'] as const;
+type Role = (typeof ROLES)[number];
+/** Lists of the Project API come a page at a time; a page of the most the server gives holds them all here. */
+export const EVERYONE = { skip: 0, limit: 1000 };
+
+export const organizationOf = (email: string) => email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+export const fullName = (user: User) => `${user.first_name} ${user.last_name}`;
+
+function roles(values: FormValues): Role[] {
+  return values.all('role').filter((role): role is Role => (ROLES as readonly string[]).includes(role));
+}
+
+function UserFields({ user }: { user?: User }) {
+  return (
+    <>
+      <label>
+        First name
+        <input name="first_name" required defaultValue={user?.first_name} />
+      </label>
+      <label>
+        Last name
+        <input name="last_name" required defaultValue={user?.last_name} />
+      </label>
+      <label>
+        Email
+        <input name="email" type="email" required defaultValue={user?.email} />
+      </label>
+      <fieldset>
+        <legend>Roles</legend>
+        {ROLES.map((role) => (
+          <label key={role} class="choice">
+            <input type="checkbox" name="role" value={role} defaultChecked={user?.role.includes(role) ?? role === 'Employee'} />
+            {role}
+          </label>
+        ))}
+      </fieldset>
+      <label>
+        Status
+        <select name="status">
+          <option value="active">active</option>
+          <Option value="inactive" chosen={user?.status === 'inactive'}>
+            inactive
+          </Option>
+        </select>
+      </label>
+      <label>
+        {user ? 'New password (optional)' : 'Password (optional; needed to sign in here as an Admin)'}
+        <input name="password" type="password" autoComplete="new-password" />
+      </label>
+    </>
+  );
+}
+
+function userFields(values: FormValues) {
+  const password = values.text('password');
+  return {
+    email: values.text('email') ?? '',
+    first_name: values.text('first_name') ?? '',
+    last_name: values.text('last_name') ?? '',
+    role: roles(values),
+    status: values.text('status') === 'inactive' ? ('inactive' as const) : ('active' as const),
+    ...(password !== undefined && { password }),
+  };
+}
+
+export function UsersPage() {
+  const { state, reload } = useLoad(() => ok(api.GET('/api/v1/users', { params: { query: EVERYONE } })), []);
+  const { busy, error, run } = useAction();
+  const create = onSubmitted((values) =>
+    run(async () => {
+      await ok(api.POST('/api/v1/users', { body: userFields(values) }));
+      await reload();
+    }),
+  );
+  return (
+    <>
+      <h1>Users</h1>
+      <div class="columns">
+        <section class="card" aria-labelledby="new-user">
+          <h2 id="new-user">Add a user</h2>
+          <form onSubmit={create} aria-labelledby="new-user">
+            <UserFields />
+            <Submit busy={busy}>Add user</Submit>
+          </form>
+          <ProblemMessage error={error} />
+        </section>
+        <section class="card wide" aria-labelledby="all-users">
+          <h2 id="all-users">All users</h2>
+          <Show state={state} what="users" retry={reload}>
+            {(users) => <UserTable users={users} reload={reload} />}
+          </Show>
+        </section>
+      </div>
+    </>
+  );
+}
+
+function UserTable({ users, reload }: { users: User[]; reload: () => Promise<void> }) {
+  const [open, setOpen] = useState<{ id: string; action: 'edit' | 'projects' } | null>(null);
+  if (users.length === 0) return <Empty>No users yet. Add the first with the form.</Empty>;
+  const toggle = (id: string, action: 'edit' | 'projects') => setOpen(open?.id === id && open.action === action ? null : { id, action });
+  const done = async () => {
+    setOpen(null);
+    await reload();
+  };
+  return (
+    <TableBox label="All users">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Email</th>
+            <th scope="col">Organization</th>
+            <th scope="col">Roles</th>
+            <th scope="col">Status</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {users.map((user) => (
+            <Fragment key={user.user_id}>
+              <tr>
+                <td>
+                  <a href={withQuery(href('audit'), { entityType: 'user', entityId: user.user_id })} title="Audit log of this user">
+                    {fullName(user)}
+                  </a>
+                </td>
+                <td>{user.email}</td>
+                <td>{organizationOf(user.email)}</td>
+                <td>{user.role.join(', ') || '—'}</td>
+                <td>{user.status === 'active' ? <Badge tone="ok">active</Badge> : <Badge tone="warn">inactive</Badge>}</td>
+                <td class="actions">
+                  <button
+                    type="button"
+                    aria-expanded={open?.id === user.user_id && open.action === 'edit'}
+                    onClick={() => toggle(user.user_id, 'edit')}
+                  >
+                    Edit<span class="visually-hidden"> {fullName(user)}</span>
+                  </button>
+                  {user.role.includes('Dev') && (
+                    <button
+                      type="button"
+                      aria-expanded={open?.id === user.user_id && open.action === 'projects'}
+                      onClick={() => toggle(user.user_id, 'projects')}
+                    >
+                      Put on projects<span class="visually-hidden"> {fullName(user)}</span>
+                    </button>
+                  )}
+                  <DeleteUser user={user} reload={reload} />
+                </td>
+              </tr>
+              {open?.id === user.user_id && (
+                <tr class="row-form">
+                  <td colSpan={6}>
+                    {open.action === 'edit' ? <EditUser user={user} done={done} /> : <BulkAssign user={user} done={reload} />}
+                  </td>
+                </tr>
+              )}
+            </Fragment>
+          ))}
+        </tbody>
+      </table>
+    </TableBox>
+  );
+}
+
+function EditUser({ user, done }: { user: User; done: () => Promise<void> }) {
+  const { busy, error, run } = useAction();
+  const submit = onSubmitted(
+    (values) =>
+      run(async () => {
+        await ok(api.PATCH('/api/v1/users/{user_id}', { params: { path: { user_id: user.user_id } }, body: userFields(values) }));
+        await done();
+      }),
+    { reset: false },
+  );
+  return (
+    <form class="inline" onSubmit={submit} aria-label={`Edit ${fullName(user)}`}>
+      <UserFields user={user} />
+      <Submit busy={busy}>Save {fullName(user)}</Submit>
+      <ProblemMessage error={error} />
+    </form>
+  );
+}
+
+function DeleteUser({ user, reload }: { user: User; reload: () => Promise<void> }) {
+  const { busy, error, run } = useAction(reload);
+  return (
+    <>
+      <button
+        type="button"
+        class="danger"
+        disabled={busy}
+        onClick={() => {
+          if (!window.confirm(`Delete ${fullName(user)}?`)) return;
+          void run(async () => {
+            await ok(api.DELETE('/api/v1/users/{user_id}', { params: { path: { user_id: user.user_id } } }));
+            await reload();
+          });
+        }}
+      >
+        Delete<span class="visually-hidden"> {fullName(user)}</span>
+      </button>
+      <ProblemMessage error={error} />
+    </>
+  );
+}
+
+/**
+ * A Dev on several projects at once: only the projects of their organization (owned by someone of
+ * the same email domain) that they are not on yet are offered. A project whose Dev place another
+ * Dev took meanwhile is skipped by the server, and the result says how many were made.
+ */
+function BulkAssign({ user, done }: { user: User; done: () => Promise<void> }) {
+  const load = useCallback(async () => {
+    const [projects, current] = await Promise.all([
+      ok(
+        api.GET('/api/v1/assignments/projects-by-org-email/{org_email}', { params: { path: { org_email: user.email }, query: EVERYONE } }),
+      ),
+      ok(api.GET('/api/v1/assignments/user/{user_id}', { params: { path: { user_id: user.user_id } } })),
+    ]);
+    const on = new Set(current.map((assignment) => assignment.project_id));
+    return projects.filter((project) => !on.has(project.project_id));
+  }, [user]);
+  const { state, reload } = useLoad(load, [load]);
+  const { busy, error, run } = useAction(reload);
+  const [made, setMade] = useState<number | null>(null);
+  const submit = onSubmitted((values) =>
+    run(async () => {
+      const chosen = values.all('project');
+      const created = await ok(api.POST('/api/v1/assignments/bulk', { params: { query: { user_id: user.user_id } }, body: chosen }));
+      setMade(created.length);
+      await reload();
+      await done();
+    }),
+  );
+  return (
+    <div class="inline">
+      <Show state={state} what="projects of their organization" retry={reload}>
+        {(projects) =>
+          projects.length === 0 ? (
+            <Empty>No project of {organizationOf(user.email)} is left to put them on.</Empty>
+          ) : (
+            <form onSubmit={submit} aria-label={`Put ${fullName(user)} on projects`}>
+              <fieldset>
+                <legend>Projects of {organizationOf(user.email)}</legend>
+                {projects.map((project) => (
+                  <label key={project.project_id} class="choice">
+                    <input type="checkbox" name="project" value={project.project_id} />
+                    {project.project_name}
+                  </label>
+                ))}
+              </fieldset>
+              <Submit busy={busy}>Put {fullName(user)} on the chosen projects</Submit>
+            </form>
+          )
+        }
+      </Show>
+      <ProblemMessage error={error} />
+      {made !== null && (
+        <p role="status" class="done">
+          {made === 0 ? 'No new place: those projects already have a Dev.' : `Put on ${made} project${made === 1 ? '' : 's'}.`}
+        </p>
+      )}
+    </div>
+  );
+}
