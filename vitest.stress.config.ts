@@ -5,11 +5,12 @@ import { defineConfig } from 'vitest/config';
 // pooling mode when PGBOUNCER_URL points at one in front of the same database (`.ci/run` starts it).
 // Passwords are hashed at a test cost (test/support/fast-passwords.ts).
 const shared = { testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false, setupFiles: ['test/support/fast-passwords.ts'] };
-// Through the pooler: the whole suite, but the files that start server processes of their own and
-// the migrations' (migrations run over a direct connection, never through a transaction pooler).
+// Through the pooler: the whole suite, but the files that start server processes of their own, the
+// migrations' (migrations run over a direct connection, never through a transaction pooler) and the
+// console's (a browser against a database of its own, which it creates on the server directly).
 const throughPooler = {
   include: ['test/**/*.test.ts'],
-  exclude: ['test/server/**', 'test/stress/**', 'test/hostile/**', 'test/platform/migrations.test.ts'],
+  exclude: ['test/server/**', 'test/stress/**', 'test/hostile/**', 'test/platform/migrations.test.ts', 'test/console/**'],
 };
 
 if (!process.env.DATABASE_URL) throw new Error('npm run test:stress needs DATABASE_URL=postgres://… (a database it may fill)');

@@ -67,7 +67,7 @@ export function Show<T>({
 }: {
   state: Loaded<T>;
   what: string;
-  retry: () => void;
+  retry: () => unknown;
   children: (data: T) => ComponentChildren;
 }) {
   if (state.status === 'loading') return <Loading what={what} />;
@@ -75,7 +75,7 @@ export function Show<T>({
     return (
       <div>
         <ProblemMessage error={state.error} />
-        <button type="button" onClick={retry}>
+        <button type="button" onClick={() => void retry()}>
           Try again
         </button>
       </div>
@@ -147,10 +147,12 @@ export class FormValues {
 
 /** The submit handler of a form: no page load, the values handed over, the form cleared on success. */
 export function onSubmitted(handle: (values: FormValues) => Promise<boolean>, { reset = true } = {}) {
-  return async (event: JSX.TargetedSubmitEvent<HTMLFormElement>) => {
+  return (event: JSX.TargetedSubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = event.currentTarget;
-    if ((await handle(new FormValues(form))) && reset) form.reset();
+    void handle(new FormValues(form)).then((done) => {
+      if (done && reset) form.reset();
+    });
   };
 }
 

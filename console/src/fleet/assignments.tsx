@@ -117,7 +117,7 @@ function ExportButton({ query }: { query: Record<string, unknown> }) {
     run(async () => {
       const blob = await ok(api.GET('/api/admin/assignments/export.csv', { params: { query }, parseAs: 'blob' }));
       const link = document.createElement('a');
-      link.href = URL.createObjectURL(blob as Blob);
+      link.href = URL.createObjectURL(blob);
       link.download = `assignments-${new Date().toISOString().slice(0, 10)}.csv`;
       link.click();
       setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
