@@ -5,6 +5,7 @@
 // database of its own so that the boards show only what it made. Under CI=true a missing chromium
 // fails the run instead of skipping it.
 import { existsSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import axe from 'axe-core';
 import pg from 'pg';
@@ -101,6 +102,7 @@ describe.runIf(runsHere && hasChromium)('the admin console, in chromium', () => 
   const plate = `KA-${unique().slice(-6).toUpperCase()}`;
   const second = `MH-${unique().slice(-6).toUpperCase()}`;
   let vehicleId = '';
+  let projectPage = '';
 
   it('signs in with email and password', async () => {
     await page.goto(base);
@@ -240,6 +242,55 @@ describe.runIf(runsHere && hasChromium)('the admin console, in chromium', () => 
       .waitFor();
   });
 
+  it('sets a due date, refuses to start a booking while a party is out, bulk-returns, starts and cancels bookings', async () => {
+    await go(page, '#/fleet', 'Fleet board');
+    await page.getByRole('button', { name: `Due date ${second}` }).click();
+    const due = form(page, `Due date of ${second}`);
+    await due.locator('[name=expectedReturnAt]').fill('2099-01-02T10:00');
+    await due.getByRole('button', { name: 'Save' }).click();
+    const outNow = page.getByRole('region', { name: 'Vehicles out now' });
+    await outNow.getByRole('row').filter({ hasText: second }).filter({ hasText: '2099' }).waitFor();
+
+    // Ben holds the second vehicle: the booking of the first for him cannot start yet.
+    await go(page, `#/vehicles/${vehicleId}`, plate);
+    await page.getByRole('button', { name: `Start ${plate} for Ben Okafor` }).click();
+    await alert(page, /technician \d+ already has an active assignment/).waitFor();
+
+    await go(page, '#/fleet', 'Fleet board');
+    await page.getByRole('checkbox', { name: `Select ${second}` }).check();
+    await page.getByRole('button', { name: 'Return selected (1)' }).click();
+    await page.getByText('No vehicle is out.').waitFor();
+
+    await go(page, `#/vehicles/${vehicleId}`, plate);
+    await page.getByRole('button', { name: `Start ${plate} for Ben Okafor` }).click();
+    await page.locator('.booking').filter({ hasText: 'started' }).waitFor();
+    await go(page, '#/fleet', 'Fleet board');
+    await outNow.getByRole('row').filter({ hasText: plate }).filter({ hasText: 'Ben Okafor' }).waitFor();
+
+    await go(page, '#/reservations', 'Reservations');
+    const book = form(page, 'Book');
+    const later = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
+    await book.locator('[name=vehicleId]').selectOption({ label: second });
+    await book.locator('[name=technicianId]').selectOption({ label: 'Asha Rao' });
+    await book.locator('[name=startsAt]').fill(`${later}T08:00`);
+    await book.locator('[name=endsAt]').fill(`${later}T12:00`);
+    await book.getByRole('button', { name: 'Book' }).click();
+    await page.getByRole('button', { name: `Cancel ${second} for Asha Rao` }).click();
+    await page.getByRole('button', { name: `Cancel ${second} for Asha Rao` }).waitFor({ state: 'detached' });
+    await page.getByRole('checkbox', { name: 'Show cancelled bookings' }).check();
+    await page.locator('.booking').filter({ hasText: second }).filter({ hasText: 'cancelled' }).waitFor();
+  });
+
+  it('downloads the assignments as CSV', async () => {
+    await go(page, '#/assignments', 'Assignments');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^assignments-\d{4}-\d{2}-\d{2}\.csv$/);
+    const text = await readFile((await download.path())!, 'utf8');
+    expect(text.split('\r\n')[0]).toMatch(/^id,/);
+    expect(text).toContain(plate);
+    expect(text).toContain(second);
+  });
+
   it('puts a Dev and an Employee on a project, and shows the 403 for a Dev of another organization', async () => {
     const people = [
       ['Olive', 'Owner', `olive-${unique()}@acme.test`, 'Employee'],
@@ -265,6 +316,7 @@ describe.runIf(runsHere && hasChromium)('the admin console, in chromium', () => 
     await add.locator('[name=owner_user_id]').selectOption({ label: `Olive Owner (${people[0][2]})` });
     await add.getByRole('button', { name: 'Add project' }).click();
     await heading(page, 'Mangrove restoration').waitFor();
+    projectPage = new URL(page.url()).hash;
 
     const putOn = form(page, 'Put someone on it');
     const place = async (name: string) => {
@@ -304,6 +356,7 @@ describe.runIf(runsHere && hasChromium)('the admin console, in chromium', () => 
     ['reservations', '#/reservations', 'Reservations'],
     ['users', '#/users', 'Users'],
     ['projects', '#/projects', 'Projects'],
+    ['project', () => projectPage, 'Mangrove restoration'],
     ['audit-log', '#/audit', 'Audit log'],
   ] as const;
 

@@ -1,8 +1,8 @@
-// Return and transfer, offered wherever an active assignment is shown.
+// Return, transfer and the due date, offered wherever an active assignment is shown.
 import { useState } from 'preact/hooks';
 import { api, ok } from '../client.ts';
 import type { Assignment, Technician, Vehicle } from '../client.ts';
-import { onSubmitted, ProblemMessage, Submit, useAction } from '../ui.tsx';
+import { localInput, onSubmitted, ProblemMessage, Submit, useAction } from '../ui.tsx';
 
 /** Hands the vehicle back, with the odometer reading and notes when given. */
 export function ReturnForm({ assignment, done }: { assignment: Assignment; done: () => unknown }) {
@@ -86,6 +86,35 @@ export function TransferForm({
         </select>
       </label>
       <Submit busy={busy}>Transfer</Submit>
+      <ProblemMessage error={error} />
+    </form>
+  );
+}
+
+/** Changes when the vehicle is due back (an empty field: no due date) and the notes. */
+export function DueDateForm({ assignment, done }: { assignment: Assignment; done: () => unknown }) {
+  const { busy, error, run } = useAction(done);
+  const submit = onSubmitted(
+    (values) =>
+      run(async () => {
+        const body = { expectedReturnAt: values.instant('expectedReturnAt') ?? null, notes: values.nullableText('notes') };
+        await ok(api.PATCH('/api/admin/assignments/{id}', { params: { path: { id: assignment.id } }, body }));
+        await done();
+      }),
+    { reset: false },
+  );
+  const due = assignment.expectedReturnAt ? localInput(new Date(assignment.expectedReturnAt)) : '';
+  return (
+    <form class="inline" onSubmit={submit} aria-label={`Due date of ${assignment.vehicle.plateNumber}`}>
+      <label>
+        Due back
+        <input name="expectedReturnAt" type="datetime-local" defaultValue={due} />
+      </label>
+      <label>
+        Notes
+        <input name="notes" defaultValue={assignment.notes ?? ''} />
+      </label>
+      <Submit busy={busy}>Save</Submit>
       <ProblemMessage error={error} />
     </form>
   );

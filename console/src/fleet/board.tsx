@@ -6,7 +6,7 @@ import { api, ok } from '../client.ts';
 import type { Assignment, Technician, Vehicle } from '../client.ts';
 import { href, withQuery } from '../router.ts';
 import { Badge, Empty, Instant, onSubmitted, ProblemMessage, Show, Submit, TableBox, useAction, useLoad } from '../ui.tsx';
-import { ReturnForm, TransferForm } from './assignment-actions.tsx';
+import { DueDateForm, ReturnForm, TransferForm } from './assignment-actions.tsx';
 
 export interface Fleet {
   vehicles: Vehicle[];
@@ -153,8 +153,16 @@ function AssignForm({ fleet, reload }: { fleet: Fleet; reload: () => Promise<voi
   );
 }
 
+const ROW_ACTIONS = [
+  ['return', 'Return'],
+  ['transfer', 'Transfer'],
+  ['edit', 'Due date'],
+] as const;
+type RowAction = (typeof ROW_ACTIONS)[number][0];
+
 function OutNow({ fleet, reload }: { fleet: Fleet; reload: () => Promise<void> }) {
-  const [open, setOpen] = useState<{ id: number; action: 'return' | 'transfer' } | null>(null);
+  const [open, setOpen] = useState<{ id: number; action: RowAction } | null>(null);
+  const isOpen = (id: number, action: RowAction) => open?.id === id && open.action === action;
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const bulk = useAction(reload);
   const toggle = (id: number) => {
@@ -227,34 +235,24 @@ function OutNow({ fleet, reload }: { fleet: Fleet; reload: () => Promise<void> }
                         <Instant value={assignment.expectedReturnAt} /> {assignment.overdue && <Badge tone="bad">Overdue</Badge>}
                       </td>
                       <td class="actions">
-                        <button
-                          type="button"
-                          aria-expanded={open?.id === assignment.id && open.action === 'return'}
-                          onClick={() =>
-                            setOpen(open?.id === assignment.id && open.action === 'return' ? null : { id: assignment.id, action: 'return' })
-                          }
-                        >
-                          Return<span class="visually-hidden"> {assignment.vehicle.plateNumber}</span>
-                        </button>
-                        <button
-                          type="button"
-                          aria-expanded={open?.id === assignment.id && open.action === 'transfer'}
-                          onClick={() =>
-                            setOpen(
-                              open?.id === assignment.id && open.action === 'transfer' ? null : { id: assignment.id, action: 'transfer' },
-                            )
-                          }
-                        >
-                          Transfer<span class="visually-hidden"> {assignment.vehicle.plateNumber}</span>
-                        </button>
+                        {ROW_ACTIONS.map(([action, label]) => (
+                          <button
+                            key={action}
+                            type="button"
+                            aria-expanded={isOpen(assignment.id, action)}
+                            onClick={() => setOpen(isOpen(assignment.id, action) ? null : { id: assignment.id, action })}
+                          >
+                            {label}
+                            <span class="visually-hidden"> {assignment.vehicle.plateNumber}</span>
+                          </button>
+                        ))}
                       </td>
                     </tr>
                     {open?.id === assignment.id && (
                       <tr class="row-form">
                         <td colSpan={6}>
-                          {open.action === 'return' ? (
-                            <ReturnForm assignment={assignment} done={done} />
-                          ) : (
+                          {open.action === 'return' && <ReturnForm assignment={assignment} done={done} />}
+                          {open.action === 'transfer' && (
                             <TransferForm
                               assignment={assignment}
                               freeVehicles={freeVehicles(fleet)}
@@ -262,6 +260,7 @@ function OutNow({ fleet, reload }: { fleet: Fleet; reload: () => Promise<void> }
                               done={done}
                             />
                           )}
+                          {open.action === 'edit' && <DueDateForm assignment={assignment} done={done} />}
                         </td>
                       </tr>
                     )}

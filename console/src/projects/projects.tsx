@@ -9,11 +9,18 @@ import type { FormValues } from '../ui.tsx';
 import { EVERYONE, fullName, organizationOf } from './users.tsx';
 
 function projectFields(values: FormValues) {
+  const status = values.text('project_status');
   return {
     project_name: values.text('project_name') ?? '',
     owner_user_id: values.nullableText('owner_user_id'),
+    project_start_date: values.nullableText('project_start_date'),
+    project_end_date: values.nullableText('project_end_date'),
     country: values.nullableText('country'),
+    project_type: values.nullableText('project_type'),
+    project_developer: values.nullableText('project_developer'),
+    registry: values.nullableText('registry'),
     project_description: values.nullableText('project_description'),
+    ...(status !== undefined && { project_status: status }),
   };
 }
 
@@ -36,8 +43,32 @@ function ProjectFields({ project, users }: { project?: Project; users: User[] })
         </select>
       </label>
       <label>
+        Status
+        <input name="project_status" placeholder="active" defaultValue={project?.project_status ?? ''} />
+      </label>
+      <label>
+        Starts on
+        <input name="project_start_date" type="date" defaultValue={project?.project_start_date ?? ''} />
+      </label>
+      <label>
+        Ends on
+        <input name="project_end_date" type="date" defaultValue={project?.project_end_date ?? ''} />
+      </label>
+      <label>
         Country
         <input name="country" defaultValue={project?.country ?? ''} />
+      </label>
+      <label>
+        Type
+        <input name="project_type" defaultValue={project?.project_type ?? ''} />
+      </label>
+      <label>
+        Developer
+        <input name="project_developer" defaultValue={project?.project_developer ?? ''} />
+      </label>
+      <label>
+        Registry
+        <input name="registry" defaultValue={project?.registry ?? ''} />
       </label>
       <label>
         Description
@@ -91,6 +122,7 @@ export function ProjectsPage() {
                           <th scope="col">Name</th>
                           <th scope="col">Owner</th>
                           <th scope="col">Organization</th>
+                          <th scope="col">Status</th>
                           <th scope="col">Created</th>
                         </tr>
                       </thead>
@@ -104,6 +136,7 @@ export function ProjectsPage() {
                               </td>
                               <td>{owner ? fullName(owner) : '—'}</td>
                               <td>{owner ? organizationOf(owner.email) : '—'}</td>
+                              <td>{project.project_status}</td>
                               <td>
                                 <Instant value={project.created_at} />
                               </td>
