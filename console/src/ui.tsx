@@ -3,6 +3,7 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ProblemError } from './client.ts';
+import { navigate } from './router.ts';
 
 export type Loaded<T> = { status: 'loading' } | { status: 'ready'; data: T } | { status: 'failed'; error: ProblemError };
 
@@ -205,5 +206,75 @@ export function Option({ value, chosen, children }: { value: string | number; ch
     <option value={value} {...initially}>
       {children}
     </option>
+  );
+}
+
+/** The card that adds one more of something: its fields, the button, the problem of the last try. */
+export function AddCard({
+  title,
+  submit,
+  busy,
+  error,
+  onSubmit,
+  children,
+}: {
+  title: string;
+  submit: string;
+  busy: boolean;
+  error: ProblemError | null;
+  onSubmit: (event: JSX.TargetedSubmitEvent<HTMLFormElement>) => void;
+  children: ComponentChildren;
+}) {
+  const id = `add-${title.toLowerCase().replace(/\W+/g, '-')}`;
+  return (
+    <section class="card" aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      <form onSubmit={onSubmit} aria-labelledby={id}>
+        {children}
+        <Submit busy={busy}>{submit}</Submit>
+      </form>
+      <ProblemMessage error={error} />
+    </section>
+  );
+}
+
+/**
+ * Retiring or deleting, asked for twice (a confirmation), with what it keeps or needs said first.
+ * `remove` runs the request; `afterwards` is where the page goes once it is done.
+ */
+export function RemoveSection({
+  title,
+  explanation,
+  name,
+  remove,
+  afterwards,
+}: {
+  title: 'Retire' | 'Delete';
+  explanation: string;
+  name: string;
+  remove: () => Promise<unknown>;
+  afterwards: string;
+}) {
+  const { busy, error, run } = useAction();
+  return (
+    <>
+      <h2>{title}</h2>
+      <p class="muted">{explanation}</p>
+      <button
+        type="button"
+        class="danger"
+        disabled={busy}
+        onClick={() => {
+          if (!window.confirm(`${title} ${name}?`)) return;
+          void run(async () => {
+            await remove();
+            navigate(afterwards);
+          });
+        }}
+      >
+        {title} {name}
+      </button>
+      <ProblemMessage error={error} />
+    </>
   );
 }

@@ -285,7 +285,7 @@ describe.runIf(runsHere && hasChromium)('the admin console, in chromium', () => 
     await go(page, '#/assignments', 'Assignments');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^assignments-\d{4}-\d{2}-\d{2}\.csv$/);
-    const text = await readFile((await download.path())!, 'utf8');
+    const text = await readFile(await download.path(), 'utf8');
     expect(text.split('\r\n')[0]).toMatch(/^id,/);
     expect(text).toContain(plate);
     expect(text).toContain(second);

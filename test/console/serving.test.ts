@@ -8,6 +8,7 @@ import { SWAGGER_LOGO_STYLE_HASH } from '../../src/platform/security-headers.ts'
 import { testApp } from '../support/app.ts';
 import type { TestApp } from '../support/app.ts';
 import { expectProblem } from '../support/problems.ts';
+import { directives } from '../support/csp.ts';
 
 // The console as `npm run build` leaves it in dist/public/ (built here when missing or stale), and
 // two directories of its shape: files of every kind the server serves, and an unbuilt console.
@@ -43,17 +44,6 @@ afterAll(async () => {
   rmSync(fixtures, { recursive: true, force: true });
 });
 
-/** A Content-Security-Policy header as its directives: `{ 'default-src': ["'self'"], … }`. */
-function directives(header: unknown): Record<string, string[]> {
-  expect(header, 'a Content-Security-Policy header').toEqual(expect.any(String));
-  const policy: Record<string, string[]> = {};
-  for (const directive of String(header).split(';')) {
-    const [name, ...values] = directive.trim().split(/\s+/);
-    if (name) policy[name] = values;
-  }
-  return policy;
-}
-
 /** The files the page names: its module script(s) and style sheet(s). */
 async function pageFiles(): Promise<{ scripts: string[]; styleSheets: string[] }> {
   const page = (await t.app.inject({ method: 'GET', url: '/' })).body;
@@ -81,7 +71,6 @@ describe('GET /', () => {
       'style-src': ["'self'"],
       'img-src': ["'self'", 'data:'],
       'connect-src': ["'self'"],
-      'font-src': ["'self'"],
       'object-src': ["'none'"],
       'base-uri': ["'none'"],
       'form-action': ["'self'"],

@@ -4,23 +4,13 @@ import { SWAGGER_LOGO_STYLE_HASH } from '../../src/platform/security-headers.ts'
 import { testApp } from '../support/app.ts';
 import type { TestApp } from '../support/app.ts';
 import { createUser } from '../support/users.ts';
+import { directives } from '../support/csp.ts';
 
 let t: TestApp;
 beforeAll(async () => {
   t = await testApp();
 });
 afterAll(() => t.close());
-
-/** A Content-Security-Policy header as its directives: `{ 'default-src': ["'none'"], … }`. */
-function directives(header: unknown): Record<string, string[]> {
-  expect(header, 'a Content-Security-Policy header').toEqual(expect.any(String));
-  const policy: Record<string, string[]> = {};
-  for (const directive of String(header).split(';')) {
-    const [name, ...values] = directive.trim().split(/\s+/);
-    if (name) policy[name] = values;
-  }
-  return policy;
-}
 
 describe('headers on every answer', () => {
   it.each([

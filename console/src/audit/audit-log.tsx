@@ -6,21 +6,33 @@ import type { AuditEntry } from '../client.ts';
 import { href, navigate, withQuery } from '../router.ts';
 import { Empty, Instant, onSubmitted, ProblemMessage, Show, useAction, useLoad, Option } from '../ui.tsx';
 
-const ENTITY_TYPES = ['vehicle', 'technician', 'assignment', 'reservation', 'user', 'project', 'project_assignment'] as const;
-const ACTIONS = [
-  'create',
-  'update',
-  'delete',
-  'retire',
-  'assign',
-  'return',
-  'transfer',
-  'cancel',
-  'start',
-  'bulk_create',
-  'login',
-  'login_failed',
-] as const;
+type EntityType = AuditEntry['entityType'];
+type Action = AuditEntry['action'];
+// Every value the API has, for the filters: the Record type makes a value the API adds or drops a
+// compile error here.
+const ENTITY_TYPES = Object.keys({
+  vehicle: 1,
+  technician: 1,
+  assignment: 1,
+  reservation: 1,
+  user: 1,
+  project: 1,
+  project_assignment: 1,
+} satisfies Record<EntityType, 1>) as EntityType[];
+const ACTIONS = Object.keys({
+  create: 1,
+  update: 1,
+  delete: 1,
+  retire: 1,
+  assign: 1,
+  return: 1,
+  transfer: 1,
+  cancel: 1,
+  start: 1,
+  bulk_create: 1,
+  login: 1,
+  login_failed: 1,
+} satisfies Record<Action, 1>) as Action[];
 const PAGE = 50;
 
 type Filters = Partial<Record<'entityType' | 'entityId' | 'actor' | 'action', string>>;
@@ -37,10 +49,10 @@ function filtersOf(query: URLSearchParams): Filters {
 function page(filters: Filters, cursor?: string) {
   const query = {
     limit: PAGE,
-    ...(filters.entityType && { entityType: filters.entityType as (typeof ENTITY_TYPES)[number] }),
+    ...(filters.entityType && { entityType: filters.entityType as EntityType }),
     ...(filters.entityId && { entityId: filters.entityId }),
     ...(filters.actor && { actor: filters.actor }),
-    ...(filters.action && { action: filters.action as (typeof ACTIONS)[number] }),
+    ...(filters.action && { action: filters.action as Action }),
     ...(cursor !== undefined && { cursor }),
   };
   return ok(api.GET('/api/admin/audit-log', { params: { query } }));

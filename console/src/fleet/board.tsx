@@ -57,8 +57,20 @@ function Board({ fleet, reload }: { fleet: Fleet; reload: () => Promise<void> })
         <OutNow fleet={fleet} reload={reload} />
       </div>
       <div class="columns">
-        <VehicleStates fleet={fleet} />
-        <TechnicianStates fleet={fleet} />
+        <States
+          of="vehicles"
+          title="Vehicles"
+          fleet={fleet}
+          parties={fleet.vehicles.map((vehicle) => ({ ...vehicle, label: vehicle.plateNumber }))}
+          holder={(assignment) => assignment.technician.name}
+        />
+        <States
+          of="technicians"
+          title="Technicians"
+          fleet={fleet}
+          parties={fleet.technicians.map((technician) => ({ ...technician, label: technician.name }))}
+          holder={(assignment) => assignment.vehicle.plateNumber}
+        />
       </div>
     </>
   );
@@ -289,74 +301,46 @@ function State({ assignment, other }: { assignment: Assignment | undefined; othe
   );
 }
 
-function VehicleStates({ fleet }: { fleet: Fleet }) {
+/** Vehicles or technicians with their state; each links to its page, where its history is. */
+function States({
+  of,
+  title,
+  parties,
+  fleet,
+  holder,
+}: {
+  of: 'vehicles' | 'technicians';
+  title: string;
+  parties: { id: number; label: string; activeAssignmentId: number | null }[];
+  fleet: Fleet;
+  holder: (assignment: Assignment) => string;
+}) {
   return (
-    <section class="card" aria-labelledby="vehicles-title">
-      <h2 id="vehicles-title">Vehicles</h2>
-      {fleet.vehicles.length === 0 ? (
+    <section class="card" aria-labelledby={`${of}-title`}>
+      <h2 id={`${of}-title`}>{title}</h2>
+      {parties.length === 0 ? (
         <Empty>
-          No vehicles yet: <a href={href('vehicles')}>add one</a>.
+          None yet: <a href={href(of)}>add one</a>.
         </Empty>
       ) : (
-        <TableBox label="Vehicles and their state">
+        <TableBox label={`${title} and their state`}>
           <table>
             <thead>
               <tr>
-                <th scope="col">Plate</th>
-                <th scope="col">Odometer</th>
+                <th scope="col">{of === 'vehicles' ? 'Plate' : 'Name'}</th>
                 <th scope="col">State</th>
               </tr>
             </thead>
             <tbody>
-              {fleet.vehicles.map((vehicle) => {
-                const assignment = holderOf(fleet, vehicle.activeAssignmentId);
+              {parties.map((party) => {
+                const assignment = holderOf(fleet, party.activeAssignmentId);
                 return (
-                  <tr key={vehicle.id}>
+                  <tr key={party.id}>
                     <td>
-                      <a href={href('vehicles', vehicle.id)}>{vehicle.plateNumber}</a>
-                    </td>
-                    <td class="number">{vehicle.odometer ?? '—'}</td>
-                    <td>
-                      <State assignment={assignment} other={assignment?.technician.name ?? ''} />
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </TableBox>
-      )}
-    </section>
-  );
-}
-
-function TechnicianStates({ fleet }: { fleet: Fleet }) {
-  return (
-    <section class="card" aria-labelledby="technicians-title">
-      <h2 id="technicians-title">Technicians</h2>
-      {fleet.technicians.length === 0 ? (
-        <Empty>
-          No technicians yet: <a href={href('technicians')}>add one</a>.
-        </Empty>
-      ) : (
-        <TableBox label="Technicians and their state">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {fleet.technicians.map((technician) => {
-                const assignment = holderOf(fleet, technician.activeAssignmentId);
-                return (
-                  <tr key={technician.id}>
-                    <td>
-                      <a href={href('technicians', technician.id)}>{technician.name}</a>
+                      <a href={href(of, party.id)}>{party.label}</a>
                     </td>
                     <td>
-                      <State assignment={assignment} other={assignment?.vehicle.plateNumber ?? ''} />
+                      <State assignment={assignment} other={assignment ? holder(assignment) : ''} />
                     </td>
                   </tr>
                 );

@@ -2,8 +2,8 @@
 import { useCallback } from 'preact/hooks';
 import { api, ok } from '../client.ts';
 import type { Technician } from '../client.ts';
-import { href, navigate, withQuery } from '../router.ts';
-import { Badge, Empty, onSubmitted, ProblemMessage, Show, Submit, TableBox, useAction, useLoad } from '../ui.tsx';
+import { href, withQuery } from '../router.ts';
+import { AddCard, Badge, Empty, onSubmitted, ProblemMessage, RemoveSection, Show, Submit, TableBox, useAction, useLoad } from '../ui.tsx';
 import type { FormValues } from '../ui.tsx';
 import { History } from './assignments.tsx';
 import { Bookings } from './reservations.tsx';
@@ -44,14 +44,9 @@ export function TechniciansPage() {
     <>
       <h1>Technicians</h1>
       <div class="columns">
-        <section class="card" aria-labelledby="new-technician">
-          <h2 id="new-technician">Add a technician</h2>
-          <form onSubmit={create} aria-labelledby="new-technician">
-            <TechnicianFields />
-            <Submit busy={busy}>Add technician</Submit>
-          </form>
-          <ProblemMessage error={error} />
-        </section>
+        <AddCard title="Add a technician" submit="Add technician" busy={busy} error={error} onSubmit={create}>
+          <TechnicianFields />
+        </AddCard>
         <section class="card wide" aria-labelledby="all-technicians">
           <h2 id="all-technicians">All technicians</h2>
           <Show state={state} what="technicians" retry={reload}>
@@ -102,7 +97,6 @@ export function TechnicianPage({ id }: { id: number }) {
   const load = useCallback(() => ok(api.GET('/api/admin/technicians/{id}', { params: { path: { id } } })), [id]);
   const { state, reload } = useLoad(load, [load]);
   const save = useAction(reload);
-  const retire = useAction(reload);
   return (
     <Show state={state} what="the technician" retry={reload}>
       {({ technician }) => (
@@ -136,23 +130,13 @@ export function TechnicianPage({ id }: { id: number }) {
                 <Submit busy={save.busy}>Save changes</Submit>
               </form>
               <ProblemMessage error={save.error} />
-              <h2>Retire</h2>
-              <p class="muted">Retiring keeps their history; a technician who holds a vehicle must return it first.</p>
-              <button
-                type="button"
-                class="danger"
-                disabled={retire.busy}
-                onClick={() => {
-                  if (!window.confirm(`Retire ${technician.name}?`)) return;
-                  void retire.run(async () => {
-                    await ok(api.DELETE('/api/admin/technicians/{id}', { params: { path: { id } } }));
-                    navigate(href('technicians'));
-                  });
-                }}
-              >
-                Retire {technician.name}
-              </button>
-              <ProblemMessage error={retire.error} />
+              <RemoveSection
+                title="Retire"
+                explanation="Retiring keeps their history; a technician who holds a vehicle must return it first."
+                name={technician.name}
+                remove={() => ok(api.DELETE('/api/admin/technicians/{id}', { params: { path: { id } } }))}
+                afterwards={href('technicians')}
+              />
             </section>
             <div class="wide">
               <History of="technicians" id={id} />

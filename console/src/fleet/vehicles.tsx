@@ -2,8 +2,8 @@
 import { useCallback } from 'preact/hooks';
 import { api, ok } from '../client.ts';
 import type { Vehicle } from '../client.ts';
-import { href, navigate, withQuery } from '../router.ts';
-import { Badge, Empty, onSubmitted, ProblemMessage, Show, Submit, TableBox, useAction, useLoad } from '../ui.tsx';
+import { href, withQuery } from '../router.ts';
+import { AddCard, Badge, Empty, onSubmitted, ProblemMessage, RemoveSection, Show, Submit, TableBox, useAction, useLoad } from '../ui.tsx';
 import type { FormValues } from '../ui.tsx';
 import { History } from './assignments.tsx';
 import { Bookings } from './reservations.tsx';
@@ -66,14 +66,9 @@ export function VehiclesPage() {
     <>
       <h1>Vehicles</h1>
       <div class="columns">
-        <section class="card" aria-labelledby="new-vehicle">
-          <h2 id="new-vehicle">Add a vehicle</h2>
-          <form onSubmit={create} aria-labelledby="new-vehicle">
-            <VehicleFields />
-            <Submit busy={busy}>Add vehicle</Submit>
-          </form>
-          <ProblemMessage error={error} />
-        </section>
+        <AddCard title="Add a vehicle" submit="Add vehicle" busy={busy} error={error} onSubmit={create}>
+          <VehicleFields />
+        </AddCard>
         <section class="card wide" aria-labelledby="all-vehicles">
           <h2 id="all-vehicles">All vehicles</h2>
           <Show state={state} what="vehicles" retry={reload}>
@@ -120,7 +115,6 @@ export function VehiclePage({ id }: { id: number }) {
   const load = useCallback(() => ok(api.GET('/api/admin/vehicles/{id}', { params: { path: { id } } })), [id]);
   const { state, reload } = useLoad(load, [load]);
   const save = useAction(reload);
-  const retire = useAction(reload);
   return (
     <Show state={state} what="the vehicle" retry={reload}>
       {({ vehicle }) => (
@@ -153,23 +147,13 @@ export function VehiclePage({ id }: { id: number }) {
                 <Submit busy={save.busy}>Save changes</Submit>
               </form>
               <ProblemMessage error={save.error} />
-              <h2>Retire</h2>
-              <p class="muted">Retiring keeps its history; a vehicle that is out must be returned first.</p>
-              <button
-                type="button"
-                class="danger"
-                disabled={retire.busy}
-                onClick={() => {
-                  if (!window.confirm(`Retire ${vehicle.plateNumber}?`)) return;
-                  void retire.run(async () => {
-                    await ok(api.DELETE('/api/admin/vehicles/{id}', { params: { path: { id } } }));
-                    navigate(href('vehicles'));
-                  });
-                }}
-              >
-                Retire {vehicle.plateNumber}
-              </button>
-              <ProblemMessage error={retire.error} />
+              <RemoveSection
+                title="Retire"
+                explanation="Retiring keeps its history; a vehicle that is out must be returned first."
+                name={vehicle.plateNumber}
+                remove={() => ok(api.DELETE('/api/admin/vehicles/{id}', { params: { path: { id } } }))}
+                afterwards={href('vehicles')}
+              />
             </section>
             <div class="wide">
               <History of="vehicles" id={id} />

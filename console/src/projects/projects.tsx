@@ -4,7 +4,21 @@ import { useCallback } from 'preact/hooks';
 import { api, ok } from '../client.ts';
 import type { Project, ProjectAssignment, User } from '../client.ts';
 import { href, navigate, withQuery } from '../router.ts';
-import { Badge, Empty, Instant, onSubmitted, ProblemMessage, Show, Submit, TableBox, useAction, useLoad, Option } from '../ui.tsx';
+import {
+  AddCard,
+  Badge,
+  Empty,
+  Instant,
+  onSubmitted,
+  Option,
+  ProblemMessage,
+  RemoveSection,
+  Show,
+  Submit,
+  TableBox,
+  useAction,
+  useLoad,
+} from '../ui.tsx';
 import type { FormValues } from '../ui.tsx';
 import { EVERYONE, fullName, organizationOf } from './users.tsx';
 
@@ -102,14 +116,9 @@ export function ProjectsPage() {
           const owners = new Map(users.map((user) => [user.user_id, user]));
           return (
             <div class="columns">
-              <section class="card" aria-labelledby="new-project">
-                <h2 id="new-project">Add a project</h2>
-                <form onSubmit={create} aria-labelledby="new-project">
-                  <ProjectFields users={users} />
-                  <Submit busy={busy}>Add project</Submit>
-                </form>
-                <ProblemMessage error={error} />
-              </section>
+              <AddCard title="Add a project" submit="Add project" busy={busy} error={error} onSubmit={create}>
+                <ProjectFields users={users} />
+              </AddCard>
               <section class="card wide" aria-labelledby="all-projects">
                 <h2 id="all-projects">All projects</h2>
                 {projects.length === 0 ? (
@@ -171,7 +180,6 @@ export function ProjectPage({ id }: { id: string }) {
   }, [id]);
   const { state, reload } = useLoad(load, [load]);
   const save = useAction(reload);
-  const remove = useAction(reload);
   return (
     <Show state={state} what="the project" retry={reload}>
       {({ project, places, users }) => (
@@ -205,23 +213,13 @@ export function ProjectPage({ id }: { id: string }) {
                 <Submit busy={save.busy}>Save changes</Submit>
               </form>
               <ProblemMessage error={save.error} />
-              <h2>Delete</h2>
-              <p class="muted">A project with people on it cannot be deleted: take them off first.</p>
-              <button
-                type="button"
-                class="danger"
-                disabled={remove.busy}
-                onClick={() => {
-                  if (!window.confirm(`Delete ${project.project_name}?`)) return;
-                  void remove.run(async () => {
-                    await ok(api.DELETE('/api/v1/projects/{project_id}', { params: { path: { project_id: id } } }));
-                    navigate(href('projects'));
-                  });
-                }}
-              >
-                Delete {project.project_name}
-              </button>
-              <ProblemMessage error={remove.error} />
+              <RemoveSection
+                title="Delete"
+                explanation="A project with people on it cannot be deleted: take them off first."
+                name={project.project_name}
+                remove={() => ok(api.DELETE('/api/v1/projects/{project_id}', { params: { path: { project_id: id } } }))}
+                afterwards={href('projects')}
+              />
             </section>
           </div>
         </>

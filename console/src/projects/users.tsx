@@ -5,7 +5,7 @@ import { useCallback, useState } from 'preact/hooks';
 import { api, ok } from '../client.ts';
 import type { User } from '../client.ts';
 import { href, withQuery } from '../router.ts';
-import { Badge, Empty, onSubmitted, ProblemMessage, Show, Submit, TableBox, useAction, useLoad, Option } from '../ui.tsx';
+import { AddCard, Badge, Empty, onSubmitted, Option, ProblemMessage, Show, Submit, TableBox, useAction, useLoad } from '../ui.tsx';
 import type { FormValues } from '../ui.tsx';
 
 const ROLES = ['Admin', 'Employee', 'Dev'] as const;
@@ -86,14 +86,9 @@ export function UsersPage() {
     <>
       <h1>Users</h1>
       <div class="columns">
-        <section class="card" aria-labelledby="new-user">
-          <h2 id="new-user">Add a user</h2>
-          <form onSubmit={create} aria-labelledby="new-user">
-            <UserFields />
-            <Submit busy={busy}>Add user</Submit>
-          </form>
-          <ProblemMessage error={error} />
-        </section>
+        <AddCard title="Add a user" submit="Add user" busy={busy} error={error} onSubmit={create}>
+          <UserFields />
+        </AddCard>
         <section class="card wide" aria-labelledby="all-users">
           <h2 id="all-users">All users</h2>
           <Show state={state} what="users" retry={reload}>
