@@ -2,11 +2,10 @@
 import { useCallback } from 'preact/hooks';
 import { api, ok } from '../client.ts';
 import type { Technician } from '../client.ts';
-import { href, withQuery } from '../router.ts';
-import { AddCard, Badge, Empty, onSubmitted, ProblemMessage, RemoveSection, Show, Submit, TableBox, useAction, useLoad } from '../ui.tsx';
+import { href } from '../router.ts';
+import { AddCard, Badge, Empty, onSubmitted, Show, TableBox, useAction, useLoad } from '../ui.tsx';
 import type { FormValues } from '../ui.tsx';
-import { History } from './assignments.tsx';
-import { Bookings } from './reservations.tsx';
+import { PartyPage } from './party-page.tsx';
 
 function technicianFields(values: FormValues) {
   return { name: values.text('name') ?? '', email: values.text('email') ?? '', phone: values.nullableText('phone') };
@@ -94,56 +93,22 @@ export function TechniciansPage() {
 }
 
 export function TechnicianPage({ id }: { id: number }) {
+  const path = { params: { path: { id } } };
   const load = useCallback(() => ok(api.GET('/api/admin/technicians/{id}', { params: { path: { id } } })), [id]);
   const { state, reload } = useLoad(load, [load]);
-  const save = useAction(reload);
   return (
     <Show state={state} what="the technician" retry={reload}>
       {({ technician }) => (
-        <>
-          <p class="crumbs">
-            <a href={href('technicians')}>Technicians</a> /
-          </p>
-          <h1>
-            {technician.name}{' '}
-            {technician.activeAssignmentId === null ? <Badge tone="ok">Free</Badge> : <Badge tone="info">Holds a vehicle</Badge>}
-          </h1>
-          <p>
-            <a href={withQuery(href('audit'), { entityType: 'technician', entityId: String(technician.id) })}>Their audit log</a>
-          </p>
-          <div class="columns">
-            <section class="card" aria-labelledby="edit-technician">
-              <h2 id="edit-technician">Details</h2>
-              <form
-                key={technician.updatedAt}
-                aria-labelledby="edit-technician"
-                onSubmit={onSubmitted(
-                  (values) =>
-                    save.run(async () => {
-                      await ok(api.PATCH('/api/admin/technicians/{id}', { params: { path: { id } }, body: technicianFields(values) }));
-                      await reload();
-                    }),
-                  { reset: false },
-                )}
-              >
-                <TechnicianFields technician={technician} />
-                <Submit busy={save.busy}>Save changes</Submit>
-              </form>
-              <ProblemMessage error={save.error} />
-              <RemoveSection
-                title="Retire"
-                explanation="Retiring keeps their history; a technician who holds a vehicle must return it first."
-                name={technician.name}
-                remove={() => ok(api.DELETE('/api/admin/technicians/{id}', { params: { path: { id } } }))}
-                afterwards={href('technicians')}
-              />
-            </section>
-            <div class="wide">
-              <History of="technicians" id={id} />
-              <Bookings technicianId={id} />
-            </div>
-          </div>
-        </>
+        <PartyPage
+          of="technicians"
+          party={technician}
+          name={technician.name}
+          save={(values) => ok(api.PATCH('/api/admin/technicians/{id}', { ...path, body: technicianFields(values) }))}
+          remove={() => ok(api.DELETE('/api/admin/technicians/{id}', path))}
+          reload={reload}
+        >
+          <TechnicianFields technician={technician} />
+        </PartyPage>
       )}
     </Show>
   );

@@ -2,11 +2,10 @@
 import { useCallback } from 'preact/hooks';
 import { api, ok } from '../client.ts';
 import type { Vehicle } from '../client.ts';
-import { href, withQuery } from '../router.ts';
-import { AddCard, Badge, Empty, onSubmitted, ProblemMessage, RemoveSection, Show, Submit, TableBox, useAction, useLoad } from '../ui.tsx';
+import { href } from '../router.ts';
+import { AddCard, Badge, Empty, onSubmitted, Show, TableBox, useAction, useLoad } from '../ui.tsx';
 import type { FormValues } from '../ui.tsx';
-import { History } from './assignments.tsx';
-import { Bookings } from './reservations.tsx';
+import { PartyPage } from './party-page.tsx';
 
 /** The vehicle's fields as the form has them; an empty field clears an optional one. */
 function vehicleFields(values: FormValues) {
@@ -112,55 +111,22 @@ export function VehiclesPage() {
 }
 
 export function VehiclePage({ id }: { id: number }) {
+  const path = { params: { path: { id } } };
   const load = useCallback(() => ok(api.GET('/api/admin/vehicles/{id}', { params: { path: { id } } })), [id]);
   const { state, reload } = useLoad(load, [load]);
-  const save = useAction(reload);
   return (
     <Show state={state} what="the vehicle" retry={reload}>
       {({ vehicle }) => (
-        <>
-          <p class="crumbs">
-            <a href={href('vehicles')}>Vehicles</a> /
-          </p>
-          <h1>
-            {vehicle.plateNumber} {vehicle.activeAssignmentId === null ? <Badge tone="ok">Free</Badge> : <Badge tone="info">Out</Badge>}
-          </h1>
-          <p>
-            <a href={withQuery(href('audit'), { entityType: 'vehicle', entityId: String(vehicle.id) })}>Its audit log</a>
-          </p>
-          <div class="columns">
-            <section class="card" aria-labelledby="edit-vehicle">
-              <h2 id="edit-vehicle">Details</h2>
-              <form
-                key={vehicle.updatedAt}
-                aria-labelledby="edit-vehicle"
-                onSubmit={onSubmitted(
-                  (values) =>
-                    save.run(async () => {
-                      await ok(api.PATCH('/api/admin/vehicles/{id}', { params: { path: { id } }, body: vehicleFields(values) }));
-                      await reload();
-                    }),
-                  { reset: false },
-                )}
-              >
-                <VehicleFields vehicle={vehicle} />
-                <Submit busy={save.busy}>Save changes</Submit>
-              </form>
-              <ProblemMessage error={save.error} />
-              <RemoveSection
-                title="Retire"
-                explanation="Retiring keeps its history; a vehicle that is out must be returned first."
-                name={vehicle.plateNumber}
-                remove={() => ok(api.DELETE('/api/admin/vehicles/{id}', { params: { path: { id } } }))}
-                afterwards={href('vehicles')}
-              />
-            </section>
-            <div class="wide">
-              <History of="vehicles" id={id} />
-              <Bookings vehicleId={id} />
-            </div>
-          </div>
-        </>
+        <PartyPage
+          of="vehicles"
+          party={vehicle}
+          name={vehicle.plateNumber}
+          save={(values) => ok(api.PATCH('/api/admin/vehicles/{id}', { ...path, body: vehicleFields(values) }))}
+          remove={() => ok(api.DELETE('/api/admin/vehicles/{id}', path))}
+          reload={reload}
+        >
+          <VehicleFields vehicle={vehicle} />
+        </PartyPage>
       )}
     </Show>
   );
