@@ -7,20 +7,26 @@ import type { Assignment, Technician, Vehicle } from '../client.ts';
 import { href, withQuery } from '../router.ts';
 import { Badge, Empty, Instant, onSubmitted, ProblemMessage, Show, Submit, TableBox, useAction, useLoad } from '../ui.tsx';
 import { DueDateForm, ReturnForm, TransferForm } from './assignment-actions.tsx';
+import { AssignmentTable } from './assignments.tsx';
+
+const RECENTLY_RETURNED = 10;
 
 export interface Fleet {
   vehicles: Vehicle[];
   technicians: Technician[];
   active: Assignment[];
+  /** The last few returned, newest first. */
+  returned: Assignment[];
 }
 
 export async function loadFleet(): Promise<Fleet> {
-  const [vehicles, technicians, active] = await Promise.all([
+  const [vehicles, technicians, active, returned] = await Promise.all([
     ok(api.GET('/api/admin/vehicles')),
     ok(api.GET('/api/admin/technicians')),
     ok(api.GET('/api/admin/assignments', { params: { query: { status: 'active' } } })),
+    ok(api.GET('/api/admin/assignments', { params: { query: { status: 'returned', limit: RECENTLY_RETURNED } } })),
   ]);
-  return { vehicles: vehicles.vehicles, technicians: technicians.technicians, active: active.assignments };
+  return { vehicles: vehicles.vehicles, technicians: technicians.technicians, active: active.assignments, returned: returned.assignments };
 }
 
 export const freeVehicles = (fleet: Fleet) => fleet.vehicles.filter((vehicle) => vehicle.activeAssignmentId === null);
@@ -72,6 +78,15 @@ function Board({ fleet, reload }: { fleet: Fleet; reload: () => Promise<void> })
           holder={(assignment) => assignment.vehicle.plateNumber}
         />
       </div>
+      <section class="card" aria-labelledby="returned-title">
+        <h2 id="returned-title">Recently returned</h2>
+        <AssignmentTable assignments={fleet.returned} label="Recently returned" />
+        {fleet.returned.length === RECENTLY_RETURNED && (
+          <p>
+            <a href={withQuery(href('assignments'), { view: 'returned' })}>Every returned assignment</a>
+          </p>
+        )}
+      </section>
     </>
   );
 }
