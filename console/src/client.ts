@@ -15,6 +15,12 @@ export type ProjectAssignment = Schemas['ProjectAssignment'];
 export type AuditEntry = Schemas['AuditEntry'];
 export type Problem = Schemas['Problem'];
 
+/**
+ * The page of a Project API list that holds them all here: lists come a page at a time, and this is
+ * the most the server gives in one.
+ */
+export const EVERYONE = { skip: 0, limit: 1000 };
+
 /** A request that failed, with the server's problem: its `detail` is what the user reads. */
 export class ProblemError extends Error {
   constructor(readonly problem: Problem) {

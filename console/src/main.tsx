@@ -25,15 +25,34 @@ const SECTIONS = [
   ['audit', 'Audit log'],
 ] as const;
 
+/** A fleet id from the address: a whole number from 1 on, else undefined. */
+function fleetId(segment: string): number | undefined {
+  return /^[1-9][0-9]{0,9}$/.test(segment) ? Number(segment) : undefined;
+}
+
+function NoSuchPage({ what }: { what: string }) {
+  return (
+    <>
+      <h1>Not found</h1>
+      <p>
+        There is no {what} at this address. <a href={href('fleet')}>Go to the fleet board</a>.
+      </p>
+    </>
+  );
+}
+
 function Page({ route }: { route: Route }) {
   const [section, id] = route.segments;
+  const numeric = id === undefined ? undefined : fleetId(id);
   switch (section) {
     case 'assignments':
       return <AssignmentsPage query={route.query} />;
     case 'vehicles':
-      return id ? <VehiclePage id={Number(id)} /> : <VehiclesPage />;
+      if (id === undefined) return <VehiclesPage />;
+      return numeric === undefined ? <NoSuchPage what="vehicle" /> : <VehiclePage id={numeric} />;
     case 'technicians':
-      return id ? <TechnicianPage id={Number(id)} /> : <TechniciansPage />;
+      if (id === undefined) return <TechniciansPage />;
+      return numeric === undefined ? <NoSuchPage what="technician" /> : <TechnicianPage id={numeric} />;
     case 'reservations':
       return <ReservationsPage query={route.query} />;
     case 'projects':
@@ -53,8 +72,9 @@ function Console() {
   const main = useRef<HTMLElement>(null);
   useEffect(() => onSessionChange(() => setSession(currentSession())), []);
   const path = route.segments.join('/');
-  // A new page moves the keyboard's focus to its start, as a page load would.
-  useEffect(() => main.current?.focus({ preventScroll: true }), [path]);
+  // A new page, or the first after signing in, moves the keyboard's focus to its start, as a page
+  // load would.
+  useEffect(() => main.current?.focus({ preventScroll: true }), [path, session?.token]);
 
   if (!session) return <SignIn />;
   const section = route.segments[0] ?? 'fleet';

@@ -16,14 +16,23 @@ let expiryTimer: number | undefined;
 
 function read(): Session | null {
   try {
-    const session = JSON.parse(sessionStorage.getItem(KEY) ?? 'null') as Session | null;
-    return session && Date.parse(session.expiresAt) > Date.now() ? session : null;
+    return JSON.parse(sessionStorage.getItem(KEY) ?? 'null') as Session | null;
   } catch {
     return null;
   }
 }
 
 let current = read();
+if (current && Date.parse(current.expiresAt) <= Date.now()) {
+  // The tab was reloaded after its token ended: say so, and come back here after signing in.
+  current = null;
+  sessionStorage.removeItem(KEY);
+  sessionStorage.setItem(RETURN_KEY, location.hash);
+  notice = 'Your session has ended. Sign in again to go on where you were.';
+} else if (!current && location.hash.startsWith('#/')) {
+  // A bookmark or a shared address opened before signing in: it is where signing in leads.
+  sessionStorage.setItem(RETURN_KEY, location.hash);
+}
 
 function changed(): void {
   window.clearTimeout(expiryTimer);

@@ -1,4 +1,4 @@
-import { api, ok } from './client.ts';
+import { api, ok, ProblemError } from './client.ts';
 import { navigate } from './router.ts';
 import { sessionNotice, signIn, takeReturnPage } from './session.ts';
 import { onSubmitted, ProblemMessage, Submit, useAction } from './ui.tsx';
@@ -11,7 +11,16 @@ export function SignIn() {
     (values) =>
       run(async () => {
         const body = { email: values.text('email') ?? '', password: values.text('password') ?? '' };
-        const { token, expires_at } = await ok(api.POST('/api/auth/login', { body }));
+        const { token, expires_at, user } = await ok(api.POST('/api/auth/login', { body }));
+        // Every request of the console needs the Admin role: without it, each page would be a 403.
+        if (!user.role.includes('Admin')) {
+          throw new ProblemError({
+            type: 'about:blank',
+            title: 'Not an administrator',
+            status: 403,
+            detail: `${user.email} does not have the Admin role, which this console needs.`,
+          });
+        }
         navigate(takeReturnPage());
         signIn({ token, expiresAt: expires_at, email: body.email });
       }),

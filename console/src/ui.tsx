@@ -88,7 +88,7 @@ export function Show<T>({
  * A change the user asked for: busy while it runs, its problem kept to be shown. `onConflict` runs
  * after a 409 (someone changed the thing meanwhile), to show the page as it now is beside the message.
  */
-export function useAction(onConflict?: () => unknown) {
+export function useAction(onConflict?: (problem: ProblemError) => unknown) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ProblemError | null>(null);
   const run = useCallback(
@@ -101,7 +101,7 @@ export function useAction(onConflict?: () => unknown) {
       } catch (caught) {
         const problem = asProblem(caught);
         setError(problem);
-        if (problem.status === 409) await onConflict?.();
+        if (problem.status === 409) await onConflict?.(problem);
         return false;
       } finally {
         setBusy(false);
@@ -276,5 +276,19 @@ export function RemoveSection({
       </button>
       <ProblemMessage error={error} />
     </>
+  );
+}
+
+/**
+ * The form of one row of a table, shown under the table rather than in it: a table scrolls sideways
+ * on a narrow screen, a form should not. It takes the keyboard's focus when it opens.
+ */
+export function RowPanel({ children }: { children: ComponentChildren }) {
+  const panel = useRef<HTMLDivElement>(null);
+  useEffect(() => panel.current?.querySelector<HTMLElement>('input:not([type=radio]), select, button')?.focus(), []);
+  return (
+    <div class="row-panel" ref={panel}>
+      {children}
+    </div>
   );
 }

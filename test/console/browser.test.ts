@@ -94,7 +94,7 @@ describe.runIf(runsHere && hasChromium)('the admin console, in chromium', () => 
     await p.getByRole('button', { name: 'Sign in' }).click();
   }
 
-  async function go(p: Page, hash: string, title: string) {
+  async function go(p: Page, hash: string, title: string | RegExp) {
     await p.goto(`${base}${hash}`);
     await heading(p, title).waitFor();
   }
@@ -256,10 +256,23 @@ describe.runIf(runsHere && hasChromium)('the admin console, in chromium', () => 
     await page.getByRole('button', { name: `Start ${plate} for Ben Okafor` }).click();
     await alert(page, /technician \d+ already has an active assignment/).waitFor();
 
+    // A page with the return form of the second vehicle open, while this one returns it.
+    const stale = await context.newPage();
+    await stale.goto(base);
+    await signIn(stale);
+    await stale.getByRole('button', { name: `Return ${second}` }).click();
+
     await go(page, '#/fleet', 'Fleet board');
     await page.getByRole('checkbox', { name: `Select ${second}` }).check();
     await page.getByRole('button', { name: 'Return selected (1)' }).click();
     await page.getByText('No vehicle is out.').waitFor();
+
+    await form(stale, `Return ${second}`)
+      .getByRole('button', { name: `Return ${second}` })
+      .click();
+    await alert(stale, /assignment \d+ is already returned/).waitFor();
+    await stale.getByText('No vehicle is out.').waitFor();
+    await stale.close();
 
     await go(page, `#/vehicles/${vehicleId}`, plate);
     await page.getByRole('button', { name: `Start ${plate} for Ben Okafor` }).click();
@@ -334,6 +347,44 @@ describe.runIf(runsHere && hasChromium)('the admin console, in chromium', () => 
     await page.getByText('Both places are taken.').waitFor();
   });
 
+  it('a retired vehicle keeps its page with its history; an address that names no vehicle says so', async () => {
+    await go(page, '#/vehicles', 'Vehicles');
+    await page.getByRole('link', { name: second }).click();
+    await heading(page, new RegExp(second)).waitFor();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: `Retire ${second}` }).click();
+    await heading(page, 'Vehicles').waitFor();
+    expect(await page.getByRole('link', { name: second }).count()).toBe(0);
+
+    await page.goBack();
+    await heading(page, /Not in service/).waitFor();
+    expect(await page.getByRole('region', { name: 'History' }).getByRole('row').count()).toBeGreaterThan(1);
+
+    await go(page, '#/vehicles/not-a-number', 'Not found');
+    await go(page, '#/vehicles/2147483000', /Not in service/);
+    await alert(page, 'vehicle 2147483000 does not exist').waitFor();
+  });
+
+  it('a user without the Admin role is told so at sign-in', async () => {
+    const email = `employee-${unique()}@console.test`;
+    const created = await t.request('POST', '/api/v1/users', {
+      email,
+      first_name: 'Eli',
+      last_name: 'Employee',
+      role: ['Employee'],
+      password: ADMIN.password,
+    });
+    expect(created.statusCode).toBe(201);
+    const other = await context.newPage();
+    await other.goto(base);
+    await form(other, 'Sign in').locator('[name=email]').fill(email);
+    await form(other, 'Sign in').locator('[name=password]').fill(ADMIN.password);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await alert(other, `${email} does not have the Admin role`).waitFor();
+    expect(await other.evaluate(() => sessionStorage.getItem('allot.session'))).toBeNull();
+    await other.close();
+  });
+
   it('an ended session goes back to sign-in with a message, then to where the user was', async () => {
     await go(page, '#/audit?entityType=vehicle', 'Audit log');
     await page.evaluate(() => {
@@ -345,6 +396,17 @@ describe.runIf(runsHere && hasChromium)('the admin console, in chromium', () => 
     await signIn(page);
     await heading(page, 'Audit log').waitFor();
     expect(new URL(page.url()).hash).toBe('#/audit?entityType=vehicle');
+
+    // A tab reloaded after its token's end, as the page knows it from the sign-in's expires_at.
+    await go(page, '#/reservations', 'Reservations');
+    await page.evaluate(() => {
+      const session = JSON.parse(sessionStorage.getItem('allot.session')!) as { expiresAt: string };
+      sessionStorage.setItem('allot.session', JSON.stringify({ ...session, expiresAt: new Date(Date.now() - 1000).toISOString() }));
+    });
+    await page.reload();
+    await page.getByRole('status').filter({ hasText: 'Your session has ended' }).waitFor();
+    await signIn(page);
+    await heading(page, 'Reservations').waitFor();
   });
 
   const SCREENS = [

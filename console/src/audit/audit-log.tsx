@@ -3,6 +3,7 @@
 import { useCallback, useState } from 'preact/hooks';
 import { api, ok } from '../client.ts';
 import type { AuditEntry } from '../client.ts';
+import { Actor, knownUsers, useKnownUsers } from '../actors.tsx';
 import { href, navigate, withQuery } from '../router.ts';
 import { Empty, Instant, onSubmitted, ProblemMessage, Show, useAction, useLoad, Option } from '../ui.tsx';
 
@@ -58,6 +59,18 @@ function page(filters: Filters, cursor?: string) {
   return ok(api.GET('/api/admin/audit-log', { params: { query } }));
 }
 
+/**
+ * The actor as the log records it, for what the filter was given: a user's email stands for their
+ * id (the sub of their sign-in tokens), except when looking for failed sign-ins, which record the
+ * email tried. Anything else (an id, a script's sub) is taken as it is.
+ */
+async function recordedActor(given: string | undefined, action: string | undefined): Promise<string | undefined> {
+  if (!given?.includes('@') || action === 'login_failed') return given;
+  const wanted = given.toLowerCase();
+  const user = [...(await knownUsers()).values()].find((candidate) => candidate.email.toLowerCase() === wanted);
+  return user?.user_id ?? given;
+}
+
 export function AuditPage({ query }: { query: URLSearchParams }) {
   const filters = filtersOf(query);
   const key = JSON.stringify(filters);
@@ -65,6 +78,7 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
   const load = useCallback(async () => setShown(await page(filters)), [key]);
   const { state, reload } = useLoad(load, [load]);
   const more = useAction();
+  const users = useKnownUsers();
   const next = (cursor: string) =>
     more.run(async () => {
       const following = await page(filters, cursor);
@@ -80,12 +94,13 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
         aria-label="Filter the audit log"
         onSubmit={onSubmitted(
           async (values) => {
+            const action = values.text('action');
             navigate(
               withQuery(href('audit'), {
                 entityType: values.text('entityType'),
                 entityId: values.text('entityId'),
-                actor: values.text('actor'),
-                action: values.text('action'),
+                actor: await recordedActor(values.text('actor'), action),
+                action,
               }),
             );
             return true;
@@ -109,8 +124,8 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
           <input name="entityId" defaultValue={filters.entityId ?? ''} />
         </label>
         <label>
-          Actor
-          <input name="actor" defaultValue={filters.actor ?? ''} />
+          Actor (email or id)
+          <input name="actor" defaultValue={(filters.actor && users.get(filters.actor)?.email) ?? filters.actor ?? ''} />
         </label>
         <label>
           Action
@@ -159,7 +174,9 @@ function Entry({ entry }: { entry: AuditEntry }) {
       <div class="entry-head">
         <Instant value={entry.at} />
         <strong>{title}</strong>
-        <span class="muted">by {entry.actor}</span>
+        <span class="muted">
+          by <Actor sub={entry.actor} />
+        </span>
         <button type="button" aria-expanded={open} onClick={() => setOpen(!open)}>
           {open ? 'Hide' : 'Show'} changes<span class="visually-hidden"> of entry {entry.id}</span>
         </button>

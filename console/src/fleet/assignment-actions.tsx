@@ -1,12 +1,19 @@
 // Return, transfer and the due date, offered wherever an active assignment is shown.
 import { useState } from 'preact/hooks';
 import { api, ok } from '../client.ts';
-import type { Assignment, Technician, Vehicle } from '../client.ts';
+import type { Assignment, ProblemError, Technician, Vehicle } from '../client.ts';
 import { localInput, onSubmitted, ProblemMessage, Submit, useAction } from '../ui.tsx';
 
 /** Hands the vehicle back, with the odometer reading and notes when given. */
-export function ReturnForm({ assignment, done }: { assignment: Assignment; done: () => unknown }) {
-  const { busy, error, run } = useAction(done);
+/** What the row forms are told: `done` after a success, `conflict` after a 409 (changed meanwhile). */
+interface RowFormProps {
+  assignment: Assignment;
+  done: () => unknown;
+  conflict: (problem: ProblemError) => unknown;
+}
+
+export function ReturnForm({ assignment, done, conflict }: RowFormProps) {
+  const { busy, error, run } = useAction(conflict);
   const submit = onSubmitted((values) =>
     run(async () => {
       const endOdometer = values.integer('endOdometer');
@@ -42,14 +49,10 @@ export function TransferForm({
   freeVehicles,
   freeTechnicians,
   done,
-}: {
-  assignment: Assignment;
-  freeVehicles: Vehicle[];
-  freeTechnicians: Technician[];
-  done: () => unknown;
-}) {
+  conflict,
+}: RowFormProps & { freeVehicles: Vehicle[]; freeTechnicians: Technician[] }) {
   const [to, setTo] = useState<'technician' | 'vehicle'>('technician');
-  const { busy, error, run } = useAction(done);
+  const { busy, error, run } = useAction(conflict);
   const submit = onSubmitted((values) =>
     run(async () => {
       const id = values.integer('party');
@@ -91,19 +94,27 @@ export function TransferForm({
   );
 }
 
-/** Changes when the vehicle is due back (an empty field: no due date) and the notes. */
-export function DueDateForm({ assignment, done }: { assignment: Assignment; done: () => unknown }) {
-  const { busy, error, run } = useAction(done);
+/**
+ * Changes when the vehicle is due back (an empty field: no due date) and the notes. A due date left
+ * as it was is not sent, so that the notes of an overdue assignment can still be changed (a due
+ * date given must be ahead of now).
+ */
+export function DueDateForm({ assignment, done, conflict }: RowFormProps) {
+  const { busy, error, run } = useAction(conflict);
+  const due = assignment.expectedReturnAt ? localInput(new Date(assignment.expectedReturnAt)) : '';
   const submit = onSubmitted(
     (values) =>
       run(async () => {
-        const body = { expectedReturnAt: values.instant('expectedReturnAt') ?? null, notes: values.nullableText('notes') };
+        const changed = (values.text('expectedReturnAt') ?? '') !== due;
+        const body = {
+          notes: values.nullableText('notes'),
+          ...(changed && { expectedReturnAt: values.instant('expectedReturnAt') ?? null }),
+        };
         await ok(api.PATCH('/api/admin/assignments/{id}', { params: { path: { id: assignment.id } }, body }));
         await done();
       }),
     { reset: false },
   );
-  const due = assignment.expectedReturnAt ? localInput(new Date(assignment.expectedReturnAt)) : '';
   return (
     <form class="inline" onSubmit={submit} aria-label={`Due date of ${assignment.vehicle.plateNumber}`}>
       <label>

@@ -2,6 +2,7 @@
 import { useCallback, useState } from 'preact/hooks';
 import { api, ok } from '../client.ts';
 import type { Assignment } from '../client.ts';
+import { Actor } from '../actors.tsx';
 import { href, navigate, withQuery } from '../router.ts';
 import { Badge, Empty, Instant, onSubmitted, ProblemMessage, Show, TableBox, useAction, useLoad } from '../ui.tsx';
 
@@ -161,11 +162,17 @@ export function AssignmentTable({ assignments, label }: { assignments: Assignmen
               </td>
               <td>
                 <Instant value={assignment.assignedAt} />
-                <div class="muted small">by {assignment.assignedBy}</div>
+                <div class="muted small">
+                  by <Actor sub={assignment.assignedBy} />
+                </div>
               </td>
               <td>
                 {assignment.status === 'active' ? <Badge tone="info">Out</Badge> : <Instant value={assignment.returnedAt} />}
-                {assignment.returnedBy && <div class="muted small">by {assignment.returnedBy}</div>}
+                {assignment.returnedBy && (
+                  <div class="muted small">
+                    by <Actor sub={assignment.returnedBy} />
+                  </div>
+                )}
               </td>
               <td>
                 <Instant value={assignment.expectedReturnAt} /> {assignment.overdue && <Badge tone="bad">Overdue</Badge>}

@@ -1,11 +1,10 @@
 // The fleet as it is now: who holds which vehicle since when, what is free, what is overdue; hand
 // a vehicle out, take it back, move it, return several at once.
-import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, ok } from '../client.ts';
-import type { Assignment, Technician, Vehicle } from '../client.ts';
+import type { Assignment, ProblemError, Technician, Vehicle } from '../client.ts';
 import { href, withQuery } from '../router.ts';
-import { Badge, Empty, Instant, onSubmitted, ProblemMessage, Show, Submit, TableBox, useAction, useLoad } from '../ui.tsx';
+import { Badge, Empty, Instant, onSubmitted, ProblemMessage, RowPanel, Show, Submit, TableBox, useAction, useLoad } from '../ui.tsx';
 import { DueDateForm, ReturnForm, TransferForm } from './assignment-actions.tsx';
 import { AssignmentTable } from './assignments.tsx';
 
@@ -190,6 +189,7 @@ type RowAction = (typeof ROW_ACTIONS)[number][0];
 function OutNow({ fleet, reload }: { fleet: Fleet; reload: () => Promise<void> }) {
   const [open, setOpen] = useState<{ id: number; action: RowAction } | null>(null);
   const isOpen = (id: number, action: RowAction) => open?.id === id && open.action === action;
+  const [conflict, setConflict] = useState<ProblemError | null>(null);
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const bulk = useAction(reload);
   const toggle = (id: number) => {
@@ -199,6 +199,14 @@ function OutNow({ fleet, reload }: { fleet: Fleet; reload: () => Promise<void> }
   };
   const done = async () => {
     setOpen(null);
+    setConflict(null);
+    await reload();
+  };
+  // Someone returned or moved the assignment meanwhile: its form closes, and the board shows it as
+  // it now is, with the server's explanation above.
+  const onConflict = async (problem: ProblemError) => {
+    setOpen(null);
+    setConflict(problem);
     await reload();
   };
   const returnSelected = () =>
@@ -209,10 +217,12 @@ function OutNow({ fleet, reload }: { fleet: Fleet; reload: () => Promise<void> }
       await reload();
     });
   const chosen = fleet.active.filter((assignment) => selected.has(assignment.id)).length;
+  const opened = open && fleet.active.find((assignment) => assignment.id === open.id);
 
   return (
     <section class="card wide" aria-labelledby="out-title">
       <h2 id="out-title">Out now</h2>
+      <ProblemMessage error={conflict} />
       {fleet.active.length === 0 ? (
         <Empty>No vehicle is out.</Empty>
       ) : (
@@ -230,72 +240,74 @@ function OutNow({ fleet, reload }: { fleet: Fleet; reload: () => Promise<void> }
                   <th scope="col">
                     <span class="visually-hidden">Select</span>
                   </th>
-                  <th scope="col">Vehicle</th>
-                  <th scope="col">Technician</th>
-                  <th scope="col">Since</th>
-                  <th scope="col">Due back</th>
+                  <th scope="col">Vehicle and technician</th>
+                  <th scope="col">Since, due back</th>
                   <th scope="col">Actions</th>
                 </tr>
               </thead>
               <tbody>
                 {fleet.active.map((assignment) => (
-                  <Fragment key={assignment.id}>
-                    <tr>
-                      <td>
-                        <input
-                          type="checkbox"
-                          aria-label={`Select ${assignment.vehicle.plateNumber}`}
-                          checked={selected.has(assignment.id)}
-                          onChange={() => toggle(assignment.id)}
-                        />
-                      </td>
-                      <td>
-                        <a href={href('vehicles', assignment.vehicleId)}>{assignment.vehicle.plateNumber}</a>
-                      </td>
-                      <td>
-                        <a href={href('technicians', assignment.technicianId)}>{assignment.technician.name}</a>
-                      </td>
-                      <td>
-                        <Instant value={assignment.assignedAt} />
-                      </td>
-                      <td>
-                        <Instant value={assignment.expectedReturnAt} /> {assignment.overdue && <Badge tone="bad">Overdue</Badge>}
-                      </td>
-                      <td class="actions">
-                        {ROW_ACTIONS.map(([action, label]) => (
-                          <button
-                            key={action}
-                            type="button"
-                            aria-expanded={isOpen(assignment.id, action)}
-                            onClick={() => setOpen(isOpen(assignment.id, action) ? null : { id: assignment.id, action })}
-                          >
-                            {label}
-                            <span class="visually-hidden"> {assignment.vehicle.plateNumber}</span>
-                          </button>
-                        ))}
-                      </td>
-                    </tr>
-                    {open?.id === assignment.id && (
-                      <tr class="row-form">
-                        <td colSpan={6}>
-                          {open.action === 'return' && <ReturnForm assignment={assignment} done={done} />}
-                          {open.action === 'transfer' && (
-                            <TransferForm
-                              assignment={assignment}
-                              freeVehicles={freeVehicles(fleet)}
-                              freeTechnicians={freeTechnicians(fleet)}
-                              done={done}
-                            />
-                          )}
-                          {open.action === 'edit' && <DueDateForm assignment={assignment} done={done} />}
-                        </td>
-                      </tr>
-                    )}
-                  </Fragment>
+                  <tr key={assignment.id}>
+                    <td>
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${assignment.vehicle.plateNumber}`}
+                        checked={selected.has(assignment.id)}
+                        onChange={() => toggle(assignment.id)}
+                      />
+                    </td>
+                    <td>
+                      <a href={href('vehicles', assignment.vehicleId)}>{assignment.vehicle.plateNumber}</a>
+                      <div>
+                        with <a href={href('technicians', assignment.technicianId)}>{assignment.technician.name}</a>
+                      </div>
+                    </td>
+                    <td>
+                      <Instant value={assignment.assignedAt} />
+                      <div>
+                        {assignment.expectedReturnAt ? (
+                          <>
+                            due <Instant value={assignment.expectedReturnAt} />
+                          </>
+                        ) : (
+                          <span class="muted">no due date</span>
+                        )}{' '}
+                        {assignment.overdue && <Badge tone="bad">Overdue</Badge>}
+                      </div>
+                    </td>
+                    <td class="actions">
+                      {ROW_ACTIONS.map(([action, label]) => (
+                        <button
+                          key={action}
+                          type="button"
+                          aria-expanded={isOpen(assignment.id, action)}
+                          onClick={() => setOpen(isOpen(assignment.id, action) ? null : { id: assignment.id, action })}
+                        >
+                          {label}
+                          <span class="visually-hidden"> {assignment.vehicle.plateNumber}</span>
+                        </button>
+                      ))}
+                    </td>
+                  </tr>
                 ))}
               </tbody>
             </table>
           </TableBox>
+          {open && opened && (
+            <RowPanel key={`${open.action}-${open.id}`}>
+              {open.action === 'return' && <ReturnForm assignment={opened} done={done} conflict={onConflict} />}
+              {open.action === 'transfer' && (
+                <TransferForm
+                  assignment={opened}
+                  freeVehicles={freeVehicles(fleet)}
+                  freeTechnicians={freeTechnicians(fleet)}
+                  done={done}
+                  conflict={onConflict}
+                />
+              )}
+              {open.action === 'edit' && <DueDateForm assignment={opened} done={done} conflict={onConflict} />}
+            </RowPanel>
+          )}
         </>
       )}
     </section>

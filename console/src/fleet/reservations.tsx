@@ -49,8 +49,11 @@ export function ReservationsPage({ query }: { query: URLSearchParams }) {
   );
 }
 
-/** The bookings of a vehicle, of a technician, or of all, from today on; with the form to book. */
-export function Bookings({ vehicleId, technicianId }: { vehicleId?: number; technicianId?: number }) {
+/**
+ * The bookings of a vehicle, of a technician, or of all, from today on; with the form to book.
+ * `onStarted` runs when a booking is started here (a vehicle is handed out).
+ */
+export function Bookings({ vehicleId, technicianId, onStarted }: { vehicleId?: number; technicianId?: number; onStarted?: () => unknown }) {
   const [showCancelled, setShowCancelled] = useState(false);
   const load = useCallback(async () => {
     const from = new Date();
@@ -155,7 +158,14 @@ export function Bookings({ vehicleId, technicianId }: { vehicleId?: number; tech
                   <input type="checkbox" checked={showCancelled} onChange={(event) => setShowCancelled(event.currentTarget.checked)} />
                   Show cancelled bookings
                 </label>
-                <Agenda reservations={shown} reload={reload} />
+                <Agenda
+                  reservations={shown}
+                  reload={reload}
+                  started={async () => {
+                    await reload();
+                    await onStarted?.();
+                  }}
+                />
               </div>
             </div>
           );
@@ -166,7 +176,15 @@ export function Bookings({ vehicleId, technicianId }: { vehicleId?: number; tech
 }
 
 /** The bookings under the day each starts on. */
-function Agenda({ reservations, reload }: { reservations: Reservation[]; reload: () => Promise<void> }) {
+function Agenda({
+  reservations,
+  reload,
+  started,
+}: {
+  reservations: Reservation[];
+  reload: () => Promise<void>;
+  started: () => Promise<unknown>;
+}) {
   if (reservations.length === 0) return <Empty>Nothing booked from today on.</Empty>;
   const days = new Map<string, Reservation[]>();
   for (const reservation of reservations) {
@@ -180,7 +198,7 @@ function Agenda({ reservations, reload }: { reservations: Reservation[]; reload:
           <h4>{date}</h4>
           <ul>
             {bookings.map((reservation) => (
-              <Booking key={reservation.id} reservation={reservation} reload={reload} />
+              <Booking key={reservation.id} reservation={reservation} reload={reload} started={started} />
             ))}
           </ul>
         </section>
@@ -189,7 +207,15 @@ function Agenda({ reservations, reload }: { reservations: Reservation[]; reload:
   );
 }
 
-function Booking({ reservation, reload }: { reservation: Reservation; reload: () => Promise<void> }) {
+function Booking({
+  reservation,
+  reload,
+  started,
+}: {
+  reservation: Reservation;
+  reload: () => Promise<void>;
+  started: () => Promise<unknown>;
+}) {
   const { busy, error, run } = useAction(reload);
   const path = { params: { path: { id: reservation.id } } };
   const what = `${reservation.vehicle.plateNumber} for ${reservation.technician.name}`;
@@ -212,7 +238,7 @@ function Booking({ reservation, reload }: { reservation: Reservation; reload: ()
             onClick={() =>
               void run(async () => {
                 await ok(api.POST('/api/admin/reservations/{id}/start', path));
-                await reload();
+                await started();
               })
             }
           >

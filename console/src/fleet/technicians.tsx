@@ -5,7 +5,7 @@ import type { Technician } from '../client.ts';
 import { href } from '../router.ts';
 import { AddCard, Badge, Empty, onSubmitted, Show, TableBox, useAction, useLoad } from '../ui.tsx';
 import type { FormValues } from '../ui.tsx';
-import { PartyPage } from './party-page.tsx';
+import { PartyPage, RetiredParty } from './party-page.tsx';
 
 function technicianFields(values: FormValues) {
   return { name: values.text('name') ?? '', email: values.text('email') ?? '', phone: values.nullableText('phone') };
@@ -96,6 +96,7 @@ export function TechnicianPage({ id }: { id: number }) {
   const path = { params: { path: { id } } };
   const load = useCallback(() => ok(api.GET('/api/admin/technicians/{id}', { params: { path: { id } } })), [id]);
   const { state, reload } = useLoad(load, [load]);
+  if (state.status === 'failed' && state.error.status === 404) return <RetiredParty of="technicians" id={id} />;
   return (
     <Show state={state} what="the technician" retry={reload}>
       {({ technician }) => (

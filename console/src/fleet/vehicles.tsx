@@ -5,7 +5,7 @@ import type { Vehicle } from '../client.ts';
 import { href } from '../router.ts';
 import { AddCard, Badge, Empty, onSubmitted, Show, TableBox, useAction, useLoad } from '../ui.tsx';
 import type { FormValues } from '../ui.tsx';
-import { PartyPage } from './party-page.tsx';
+import { PartyPage, RetiredParty } from './party-page.tsx';
 
 /** The vehicle's fields as the form has them; an empty field clears an optional one. */
 function vehicleFields(values: FormValues) {
@@ -114,6 +114,7 @@ export function VehiclePage({ id }: { id: number }) {
   const path = { params: { path: { id } } };
   const load = useCallback(() => ok(api.GET('/api/admin/vehicles/{id}', { params: { path: { id } } })), [id]);
   const { state, reload } = useLoad(load, [load]);
+  if (state.status === 'failed' && state.error.status === 404) return <RetiredParty of="vehicles" id={id} />;
   return (
     <Show state={state} what="the vehicle" retry={reload}>
       {({ vehicle }) => (

@@ -1,7 +1,7 @@
 // Projects: the list, adding one, and each project's page with its two places, one for a Dev and
 // one for an Employee.
 import { useCallback } from 'preact/hooks';
-import { api, ok } from '../client.ts';
+import { api, EVERYONE, ok } from '../client.ts';
 import type { Project, ProjectAssignment, User } from '../client.ts';
 import { href, navigate, withQuery } from '../router.ts';
 import {
@@ -20,7 +20,7 @@ import {
   useLoad,
 } from '../ui.tsx';
 import type { FormValues } from '../ui.tsx';
-import { EVERYONE, fullName, organizationOf } from './users.tsx';
+import { fullName, organizationOf } from './users.tsx';
 
 function projectFields(values: FormValues) {
   const status = values.text('project_status');
@@ -166,7 +166,9 @@ export function ProjectsPage() {
 }
 
 /** The place a user takes on a project: a Dev's if they have the Dev role, else an Employee's. */
-const placeOf = (user: User) => (user.role.includes('Dev') ? 'Dev' : 'Employee');
+const placeOf = (user: User): Place => (user.role.includes('Dev') ? 'Dev' : 'Employee');
+const PLACES = ['Dev', 'Employee'] as const;
+type Place = (typeof PLACES)[number];
 
 export function ProjectPage({ id }: { id: string }) {
   const load = useCallback(async () => {
@@ -228,6 +230,11 @@ export function ProjectPage({ id }: { id: string }) {
   );
 }
 
+/**
+ * A project has two places, one for a Dev and one for an Employee. The API does not say which place
+ * an assignment holds: it is the Dev's when its user has the Dev role, as when they were put on it
+ * (unless their roles changed since, so everyone on the project is listed, whatever the places).
+ */
 function Places({
   project,
   places,
@@ -242,8 +249,10 @@ function Places({
   const assign = useAction(reload);
   const unassign = useAction(reload);
   const onProject = new Set(places.map((place) => place.user_id));
-  const candidates = users.filter((user) => user.status === 'active' && !onProject.has(user.user_id));
-  const holder = (place: 'Dev' | 'Employee') => places.find((assignment) => placeOf(assignment.user) === place);
+  const taken = new Set(places.map((assignment) => placeOf(assignment.user)));
+  const open = places.length >= 2 ? [] : PLACES.filter((place) => !taken.has(place));
+  // Only who could take an open place: anyone else would be refused.
+  const candidates = users.filter((user) => user.status === 'active' && !onProject.has(user.user_id) && open.includes(placeOf(user)));
   const submit = onSubmitted((values) =>
     assign.run(async () => {
       await ok(api.POST('/api/v1/assignments/', { body: { user_id: values.text('user_id') ?? '', project_id: project.project_id } }));
@@ -264,47 +273,57 @@ function Places({
             </tr>
           </thead>
           <tbody>
-            {(['Dev', 'Employee'] as const).map((place) => {
-              const assignment = holder(place);
-              return (
-                <tr key={place}>
-                  <th scope="row">{place}</th>
-                  <td>{assignment ? `${fullName(assignment.user)} (${assignment.user.email})` : <Badge tone="ok">Open</Badge>}</td>
-                  <td>{assignment ? <Instant value={assignment.created_at} /> : '—'}</td>
-                  <td>
-                    {assignment && (
-                      <button
-                        type="button"
-                        disabled={unassign.busy}
-                        onClick={() =>
-                          void unassign.run(async () => {
-                            await ok(
-                              api.DELETE('/api/v1/assignments/{assignment_id}', {
-                                params: { path: { assignment_id: assignment.assignment_id } },
-                              }),
-                            );
-                            await reload();
-                          })
-                        }
-                      >
-                        Take off<span class="visually-hidden"> {fullName(assignment.user)}</span>
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
+            {places.map((assignment) => (
+              <tr key={assignment.assignment_id}>
+                <th scope="row">{placeOf(assignment.user)}</th>
+                <td>
+                  {fullName(assignment.user)} ({assignment.user.email})
+                </td>
+                <td>
+                  <Instant value={assignment.created_at} />
+                </td>
+                <td>
+                  <button
+                    type="button"
+                    disabled={unassign.busy}
+                    onClick={() =>
+                      void unassign.run(async () => {
+                        await ok(
+                          api.DELETE('/api/v1/assignments/{assignment_id}', {
+                            params: { path: { assignment_id: assignment.assignment_id } },
+                          }),
+                        );
+                        await reload();
+                      })
+                    }
+                  >
+                    Take off<span class="visually-hidden"> {fullName(assignment.user)}</span>
+                  </button>
+                </td>
+              </tr>
+            ))}
+            {open.map((place) => (
+              <tr key={place}>
+                <th scope="row">{place}</th>
+                <td>
+                  <Badge tone="ok">Open</Badge>
+                </td>
+                <td>—</td>
+                <td />
+              </tr>
+            ))}
           </tbody>
         </table>
       </TableBox>
       <ProblemMessage error={unassign.error} />
-      {holder('Dev') && holder('Employee') ? (
+      {open.length === 0 ? (
         <Empty>Both places are taken.</Empty>
       ) : (
         <form onSubmit={submit} aria-labelledby="put-on-title">
           <h3 id="put-on-title">Put someone on it</h3>
           <p class="muted small">
-            A Dev takes the Dev place and must be of the owner's organization; anyone else takes the Employee place.
+            A Dev takes the Dev place and must be of the owner's organization; anyone else takes the Employee place. Offered: the active
+            users who could take {open.length === 2 ? 'either place' : `the ${open[0]} place`}.
           </p>
           <label>
             User

@@ -1,17 +1,27 @@
 // Users of the Project API: their roles, status and organization (their email's domain); adding,
 // editing and deleting them; putting a Dev on several projects of their organization at once.
-import { Fragment } from 'preact';
 import { useCallback, useState } from 'preact/hooks';
-import { api, ok } from '../client.ts';
+import { api, EVERYONE, ok, ProblemError } from '../client.ts';
 import type { User } from '../client.ts';
 import { href, withQuery } from '../router.ts';
-import { AddCard, Badge, Empty, onSubmitted, Option, ProblemMessage, Show, Submit, TableBox, useAction, useLoad } from '../ui.tsx';
+import {
+  AddCard,
+  Badge,
+  Empty,
+  onSubmitted,
+  Option,
+  ProblemMessage,
+  RowPanel,
+  Show,
+  Submit,
+  TableBox,
+  useAction,
+  useLoad,
+} from '../ui.tsx';
 import type { FormValues } from '../ui.tsx';
 
 const ROLES = ['Admin', 'Employee', 'Dev'] as const;
 type Role = (typeof ROLES)[number];
-/** Lists of the Project API come a page at a time; a page of the most the server gives holds them all here. */
-export const EVERYONE = { skip: 0, limit: 1000 };
 
 export const organizationOf = (email: string) => email.slice(email.lastIndexOf('@') + 1).toLowerCase();
 export const fullName = (user: User) => `${user.first_name} ${user.last_name}`;
@@ -63,11 +73,20 @@ function UserFields({ user }: { user?: User }) {
 
 function userFields(values: FormValues) {
   const password = values.text('password');
+  const role = roles(values);
+  if (role.length === 0) {
+    throw new ProblemError({
+      type: 'about:blank',
+      title: 'No role chosen',
+      status: 400,
+      detail: 'Choose at least one role: Admin, Employee or Dev.',
+    });
+  }
   return {
     email: values.text('email') ?? '',
     first_name: values.text('first_name') ?? '',
     last_name: values.text('last_name') ?? '',
-    role: roles(values),
+    role,
     status: values.text('status') === 'inactive' ? ('inactive' as const) : ('active' as const),
     ...(password !== undefined && { password }),
   };
@@ -102,70 +121,72 @@ export function UsersPage() {
 
 function UserTable({ users, reload }: { users: User[]; reload: () => Promise<void> }) {
   const [open, setOpen] = useState<{ id: string; action: 'edit' | 'projects' } | null>(null);
+  const removal = useAction(reload);
   if (users.length === 0) return <Empty>No users yet. Add the first with the form.</Empty>;
-  const toggle = (id: string, action: 'edit' | 'projects') => setOpen(open?.id === id && open.action === action ? null : { id, action });
+  const isOpen = (id: string, action: 'edit' | 'projects') => open?.id === id && open.action === action;
+  const toggle = (id: string, action: 'edit' | 'projects') => setOpen(isOpen(id, action) ? null : { id, action });
   const done = async () => {
     setOpen(null);
     await reload();
   };
+  const remove = (user: User) => {
+    if (!window.confirm(`Delete ${fullName(user)}?`)) return;
+    void removal.run(async () => {
+      await ok(api.DELETE('/api/v1/users/{user_id}', { params: { path: { user_id: user.user_id } } }));
+      await reload();
+    });
+  };
+  const opened = open && users.find((user) => user.user_id === open.id);
   return (
-    <TableBox label="All users">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Organization</th>
-            <th scope="col">Roles</th>
-            <th scope="col">Status</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {users.map((user) => (
-            <Fragment key={user.user_id}>
-              <tr>
+    <>
+      <ProblemMessage error={removal.error} />
+      <TableBox label="All users">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Name and email</th>
+              <th scope="col">Organization</th>
+              <th scope="col">Roles</th>
+              <th scope="col">Status</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {users.map((user) => (
+              <tr key={user.user_id}>
                 <td>
                   <a href={withQuery(href('audit'), { entityType: 'user', entityId: user.user_id })} title="Audit log of this user">
                     {fullName(user)}
                   </a>
+                  <div class="small">{user.email}</div>
                 </td>
-                <td>{user.email}</td>
                 <td>{organizationOf(user.email)}</td>
                 <td>{user.role.join(', ') || '—'}</td>
                 <td>{user.status === 'active' ? <Badge tone="ok">active</Badge> : <Badge tone="warn">inactive</Badge>}</td>
                 <td class="actions">
-                  <button
-                    type="button"
-                    aria-expanded={open?.id === user.user_id && open.action === 'edit'}
-                    onClick={() => toggle(user.user_id, 'edit')}
-                  >
+                  <button type="button" aria-expanded={isOpen(user.user_id, 'edit')} onClick={() => toggle(user.user_id, 'edit')}>
                     Edit<span class="visually-hidden"> {fullName(user)}</span>
                   </button>
                   {user.role.includes('Dev') && (
-                    <button
-                      type="button"
-                      aria-expanded={open?.id === user.user_id && open.action === 'projects'}
-                      onClick={() => toggle(user.user_id, 'projects')}
-                    >
+                    <button type="button" aria-expanded={isOpen(user.user_id, 'projects')} onClick={() => toggle(user.user_id, 'projects')}>
                       Put on projects<span class="visually-hidden"> {fullName(user)}</span>
                     </button>
                   )}
-                  <DeleteUser user={user} reload={reload} />
+                  <button type="button" class="danger" disabled={removal.busy} onClick={() => remove(user)}>
+                    Delete<span class="visually-hidden"> {fullName(user)}</span>
+                  </button>
                 </td>
               </tr>
-              {open?.id === user.user_id && (
-                <tr class="row-form">
-                  <td colSpan={6}>
-                    {open.action === 'edit' ? <EditUser user={user} done={done} /> : <BulkAssign user={user} done={reload} />}
-                  </td>
-                </tr>
-              )}
-            </Fragment>
-          ))}
-        </tbody>
-      </table>
-    </TableBox>
+            ))}
+          </tbody>
+        </table>
+      </TableBox>
+      {open && opened && (
+        <RowPanel key={`${open.action}-${open.id}`}>
+          {open.action === 'edit' ? <EditUser user={opened} done={done} /> : <BulkAssign user={opened} done={reload} />}
+        </RowPanel>
+      )}
+    </>
   );
 }
 
@@ -185,29 +206,6 @@ function EditUser({ user, done }: { user: User; done: () => Promise<void> }) {
       <Submit busy={busy}>Save {fullName(user)}</Submit>
       <ProblemMessage error={error} />
     </form>
-  );
-}
-
-function DeleteUser({ user, reload }: { user: User; reload: () => Promise<void> }) {
-  const { busy, error, run } = useAction(reload);
-  return (
-    <>
-      <button
-        type="button"
-        class="danger"
-        disabled={busy}
-        onClick={() => {
-          if (!window.confirm(`Delete ${fullName(user)}?`)) return;
-          void run(async () => {
-            await ok(api.DELETE('/api/v1/users/{user_id}', { params: { path: { user_id: user.user_id } } }));
-            await reload();
-          });
-        }}
-      >
-        Delete<span class="visually-hidden"> {fullName(user)}</span>
-      </button>
-      <ProblemMessage error={error} />
-    </>
   );
 }
 
