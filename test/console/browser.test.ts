@@ -13,7 +13,6 @@ import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsole } from '../../cli/build-console.ts';
-import type { Config } from '../../src/config.ts';
 import { onPostgres, testApp, unique } from '../support/app.ts';
 import type { TestApp } from '../support/app.ts';
 
@@ -28,18 +27,25 @@ if (runsHere && !hasChromium && process.env.CI === 'true') {
 
 const ADMIN = { email: `admin-${unique()}@console.test`, password: 'a console password 1' };
 
-/** A database of this file's own on the PostgreSQL server of DATABASE_URL, made afresh. */
-async function ownPostgresDatabase(): Promise<Partial<Config>> {
-  const server = new URL(process.env.DATABASE_URL!);
-  const name = `${server.pathname.slice(1)}_console`;
-  const admin = new pg.Client({ connectionString: server.href });
-  await admin.connect();
-  await admin.query(`drop database if exists "${name}" with (force)`);
-  await admin.query(`create database "${name}"`);
-  await admin.end();
-  server.pathname = `/${name}`;
-  return { database: { kind: 'postgres', url: server.href } };
+/** The database of this file's own on the PostgreSQL server of DATABASE_URL: `<name>_console`. */
+function ownDatabaseUrl(): URL {
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = `${url.pathname}_console`;
+  return url;
 }
+
+/** Runs statements on the server of DATABASE_URL, connected to its own database. */
+async function onServer(...statements: string[]): Promise<void> {
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  try {
+    for (const statement of statements) await admin.query(statement);
+  } finally {
+    await admin.end();
+  }
+}
+
+const ownDatabase = () => `"${ownDatabaseUrl().pathname.slice(1)}"`;
 
 let t: TestApp;
 let base: string;
@@ -52,7 +58,8 @@ const pageErrors: string[] = [];
 describe.runIf(runsHere && hasChromium)('the admin console, in chromium', () => {
   beforeAll(async () => {
     await buildConsole();
-    t = await testApp({ config: onPostgres ? await ownPostgresDatabase() : {} });
+    if (onPostgres) await onServer(`drop database if exists ${ownDatabase()} with (force)`, `create database ${ownDatabase()}`);
+    t = await testApp({ config: onPostgres ? { database: { kind: 'postgres', url: ownDatabaseUrl().href } } : {} });
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     const address = t.app.server.address();
     if (!address || typeof address === 'string') throw new Error('the app does not listen on a port');
@@ -82,6 +89,7 @@ describe.runIf(runsHere && hasChromium)('the admin console, in chromium', () => 
   afterAll(async () => {
     await browser?.close();
     await t?.close();
+    if (onPostgres) await onServer(`drop database if exists ${ownDatabase()} with (force)`);
   });
 
   const form = (p: Page, name: string) => p.getByRole('form', { name });
