@@ -353,6 +353,20 @@ describe.runIf(runsHere && hasChromium)('the admin console, in chromium', () => 
     await place('Emma Employee · Employee · other.test');
     await page.getByRole('row', { name: /^Employee Emma Employee/ }).waitFor();
     await page.getByText('Both places are taken.').waitFor();
+
+    // The project's other fields, kept across a reload.
+    const details = form(page, 'Details');
+    await details.locator('[name=country]').fill('Kenya');
+    await details.locator('[name=sdg]').fill('13, 15');
+    await details.getByRole('checkbox', { name: 'Carbon' }).check();
+    await details.getByRole('button', { name: 'Save changes' }).click();
+    await expect
+      .poll(() => t.request('GET', `/api/v1/projects/${projectPage.split('/').pop()}`).then((r) => r.json().country))
+      .toBe('Kenya');
+    await page.reload();
+    await heading(page, 'Mangrove restoration').waitFor();
+    expect(await form(page, 'Details').locator('[name=sdg]').inputValue()).toBe('13, 15');
+    expect(await form(page, 'Details').getByRole('checkbox', { name: 'Carbon' }).isChecked()).toBe(true);
   });
 
   it('a retired vehicle keeps its page with its history; an address that names no vehicle says so', async () => {

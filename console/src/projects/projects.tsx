@@ -22,19 +22,44 @@ import {
 import type { FormValues } from '../ui.tsx';
 import { fullName, organizationOf } from './users.tsx';
 
+/** The project's optional text and date fields, in the order of the form; an empty one is null. */
+const DETAILS = [
+  ['project_start_date', 'Starts on', 'date'],
+  ['project_end_date', 'Ends on', 'date'],
+  ['country', 'Country', 'text'],
+  ['project_type', 'Type', 'text'],
+  ['project_developer', 'Developer', 'text'],
+  ['registry', 'Registry', 'text'],
+  ['crediting_period', 'Crediting period', 'text'],
+  ['area_unit', 'Area unit', 'text'],
+] as const satisfies readonly (readonly [keyof Project, string, 'date' | 'text'])[];
+type Detail = (typeof DETAILS)[number][0];
+
+const MODULES = [
+  ['has_carbon_module', 'Carbon'],
+  ['has_biodiversity_module', 'Biodiversity'],
+  ['has_environmental_module', 'Environmental'],
+] as const satisfies readonly (readonly [keyof Project, string])[];
+
 function projectFields(values: FormValues) {
   const status = values.text('project_status');
+  const area = values.text('total_area');
+  const sites = values.integer('site_count');
+  const details = Object.fromEntries(DETAILS.map(([name]) => [name, values.nullableText(name)])) as Record<Detail, string | null>;
+  const modules = new Set(values.all('module'));
   return {
     project_name: values.text('project_name') ?? '',
     owner_user_id: values.nullableText('owner_user_id'),
-    project_start_date: values.nullableText('project_start_date'),
-    project_end_date: values.nullableText('project_end_date'),
-    country: values.nullableText('country'),
-    project_type: values.nullableText('project_type'),
-    project_developer: values.nullableText('project_developer'),
-    registry: values.nullableText('registry'),
     project_description: values.nullableText('project_description'),
+    ...details,
+    total_area: area === undefined ? null : Number(area),
+    sdg: (values.text('sdg') ?? '')
+      .split(',')
+      .map((goal) => goal.trim())
+      .filter(Boolean),
+    ...Object.fromEntries(MODULES.map(([name]) => [name, modules.has(name)])),
     ...(status !== undefined && { project_status: status }),
+    ...(sites !== undefined && { site_count: sites }),
   };
 }
 
@@ -61,33 +86,39 @@ function ProjectFields({ project, users }: { project?: Project; users: User[] })
         <input name="project_status" placeholder="active" defaultValue={project?.project_status ?? ''} />
       </label>
       <label>
-        Starts on
-        <input name="project_start_date" type="date" defaultValue={project?.project_start_date ?? ''} />
-      </label>
-      <label>
-        Ends on
-        <input name="project_end_date" type="date" defaultValue={project?.project_end_date ?? ''} />
-      </label>
-      <label>
-        Country
-        <input name="country" defaultValue={project?.country ?? ''} />
-      </label>
-      <label>
-        Type
-        <input name="project_type" defaultValue={project?.project_type ?? ''} />
-      </label>
-      <label>
-        Developer
-        <input name="project_developer" defaultValue={project?.project_developer ?? ''} />
-      </label>
-      <label>
-        Registry
-        <input name="registry" defaultValue={project?.registry ?? ''} />
-      </label>
-      <label>
         Description
         <textarea name="project_description" rows={3} defaultValue={project?.project_description ?? ''} />
       </label>
+      <details open={project !== undefined}>
+        <summary>More details</summary>
+        {DETAILS.map(([name, label, type]) => (
+          <label key={name}>
+            {label}
+            <input name={name} type={type} defaultValue={project?.[name] ?? ''} />
+          </label>
+        ))}
+        <label>
+          Total area
+          <input name="total_area" type="number" min={0} step="any" defaultValue={project?.total_area ?? ''} />
+        </label>
+        <label>
+          Sites
+          <input name="site_count" type="number" min={0} step={1} defaultValue={project?.site_count ?? ''} />
+        </label>
+        <label>
+          Sustainable development goals (comma-separated)
+          <input name="sdg" defaultValue={project?.sdg.join(', ') ?? ''} />
+        </label>
+        <fieldset>
+          <legend>Modules</legend>
+          {MODULES.map(([name, label]) => (
+            <label key={name} class="choice">
+              <input type="checkbox" name="module" value={name} defaultChecked={project?.[name] ?? false} />
+              {label}
+            </label>
+          ))}
+        </fieldset>
+      </details>
     </>
   );
 }
@@ -194,7 +225,6 @@ export function ProjectPage({ id }: { id: string }) {
             <a href={withQuery(href('audit'), { entityType: 'project', entityId: project.project_id })}>Its audit log</a>
           </p>
           <div class="columns">
-            <Places project={project} places={places} users={users} reload={reload} />
             <section class="card" aria-labelledby="edit-project">
               <h2 id="edit-project">Details</h2>
               <form
@@ -223,6 +253,7 @@ export function ProjectPage({ id }: { id: string }) {
                 afterwards={href('projects')}
               />
             </section>
+            <Places project={project} places={places} users={users} reload={reload} />
           </div>
         </>
       )}
