@@ -1,32 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/platform/db.ts';
-import { adminToken, onPostgres, unique } from '../support/app.ts';
+import { onPostgres } from '../support/app.ts';
 import { activeAssignment, createTechnician } from '../support/fleet.ts';
 import type { Assignment } from '../support/fleet.ts';
 import { expectProblem } from '../support/problems.ts';
-import { expectAuditedExactly, race, REPLICAS, startReplicas, tally } from '../support/replicas.ts';
-import type { Outcome, RaceRequest, Replicas } from '../support/replicas.ts';
+import { raceFile, REPLICAS, tally } from '../support/replicas.ts';
+import type { Outcome, RaceRequest } from '../support/replicas.ts';
 
 const CONCURRENCY = 20;
 const ASSIGNMENTS = '/api/admin/assignments';
 
-let replicas: Replicas;
-let token: string;
-
-beforeAll(async () => {
-  replicas = await startReplicas();
-  token = await adminToken(`ops-racer-${unique()}`);
-});
-afterAll(() => replicas.close());
-
-const t = () => replicas.instances[0]!;
-let raced: Outcome[] = [];
-async function raceAll(count: number, request: (i: number) => RaceRequest): Promise<Outcome[]> {
-  const outcomes = await race(replicas, token, count, request);
-  raced.push(...outcomes);
-  return outcomes;
-}
+const { first: t, raceAll: raceEach } = raceFile('ops-racer');
 
 /**
  * How many audit entries an acknowledged answer of these races writes: two for a transfer (201),
@@ -37,10 +22,7 @@ function entriesOf(outcome: Outcome): number {
   const body = JSON.parse(outcome.body) as { assignments?: Assignment[] };
   return body.assignments ? body.assignments.length : 1;
 }
-afterEach(async () => {
-  await expectAuditedExactly(replicas, raced, entriesOf);
-  raced = [];
-});
+const raceAll = (count: number, request: (i: number) => RaceRequest) => raceEach(count, request, entriesOf);
 
 async function activeOf(column: 'vehicle_id' | 'technician_id', id: number): Promise<number[]> {
   const rows = await queryRows<{ id: number }>(

@@ -1,36 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/platform/db.ts';
-import { adminToken, onPostgres, unique } from '../support/app.ts';
+import { onPostgres, unique } from '../support/app.ts';
 import { createTechnician, createVehicle } from '../support/fleet.ts';
 import type { Assignment } from '../support/fleet.ts';
 import { expectProblem } from '../support/problems.ts';
-import { expectAuditedExactly, race, REPLICAS, startReplicas, tally } from '../support/replicas.ts';
-import type { Outcome, RaceRequest, Replicas } from '../support/replicas.ts';
+import { raceFile, REPLICAS, tally } from '../support/replicas.ts';
 
 const CONCURRENCY = 20;
 
-let replicas: Replicas;
-let token: string;
-
-beforeAll(async () => {
-  replicas = await startReplicas();
-  token = await adminToken(`racer-${unique()}`);
-});
-afterAll(() => replicas.close());
-
-const t = () => replicas.instances[0]!;
-// Every answer of the test's races; after the test, audit completeness is counted over them.
-let raced: Outcome[] = [];
-async function raceAll(count: number, request: (i: number) => RaceRequest): Promise<Outcome[]> {
-  const outcomes = await race(replicas, token, count, request);
-  raced.push(...outcomes);
-  return outcomes;
-}
-afterEach(async () => {
-  await expectAuditedExactly(replicas, raced);
-  raced = [];
-});
+const { first: t, raceAll } = raceFile('racer');
 
 async function activeCount(column: 'vehicle_id' | 'technician_id', id: number): Promise<number> {
   const [row] = await queryRows<{ n: number }>(

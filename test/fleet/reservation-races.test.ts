@@ -1,35 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/platform/db.ts';
-import { adminToken, onPostgres, unique } from '../support/app.ts';
+import { onPostgres } from '../support/app.ts';
 import { createTechnician, createVehicle } from '../support/fleet.ts';
 import { expectProblem } from '../support/problems.ts';
-import { expectAuditedExactly, race, REPLICAS, startReplicas, tally } from '../support/replicas.ts';
-import type { Outcome, RaceRequest, Replicas } from '../support/replicas.ts';
+import { raceFile, REPLICAS, tally } from '../support/replicas.ts';
 
 const CONCURRENCY = 20;
 const HOUR = 3_600_000;
 const at = (hours: number) => new Date(Math.ceil(Date.now() / HOUR) * HOUR + hours * HOUR).toISOString();
 
-let replicas: Replicas;
-let token: string;
-beforeAll(async () => {
-  replicas = await startReplicas();
-  token = await adminToken(`booker-${unique()}`);
-});
-afterAll(() => replicas.close());
-
-const t = () => replicas.instances[0]!;
-let raced: Outcome[] = [];
-async function raceAll(count: number, request: (i: number) => RaceRequest): Promise<Outcome[]> {
-  const outcomes = await race(replicas, token, count, request);
-  raced.push(...outcomes);
-  return outcomes;
-}
-afterEach(async () => {
-  if (raced.length > 0) await expectAuditedExactly(replicas, raced);
-  raced = [];
-});
+const { first: t, raceAll } = raceFile('booker');
 
 async function bookings(column: 'vehicle_id' | 'technician_id', id: number): Promise<number> {
   const [row] = await queryRows<{ n: number }>(
@@ -90,13 +71,13 @@ describe(`reservation races (${REPLICAS} replicas on one ${onPostgres ? 'Postgre
       endsAt: at(41),
     });
     const { reservation } = booked.json<{ reservation: { id: number } }>();
-    const outcomes = await race(replicas, token, CONCURRENCY, () => ({
-      method: 'POST',
-      path: `/api/admin/reservations/${reservation.id}/start`,
-    }));
+    // The winner writes two entries: the reservation started, the assignment made.
+    const outcomes = await raceAll(
+      CONCURRENCY,
+      () => ({ method: 'POST', path: `/api/admin/reservations/${reservation.id}/start` }),
+      () => 2,
+    );
     expect(tally(outcomes)).toEqual({ 201: 1, 409: CONCURRENCY - 1 });
     for (const loser of outcomes.filter((o) => o.status === 409)) expectProblem(loser, 409, 'reservation-not-booked');
-    // The winner wrote two entries: the reservation started, the assignment made.
-    await expectAuditedExactly(replicas, outcomes, () => 2);
   });
 });

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { queryRows } from '../../src/platform/db.ts';
-import { onPostgres, testApp } from './app.ts';
+import { adminToken, onPostgres, testApp, unique } from './app.ts';
 import type { TestApp } from './app.ts';
 import { checkedFetch } from './contract.ts';
 import { readResponse } from './problems.ts';
@@ -112,4 +112,41 @@ export async function expectAuditedExactly(
     return found === expected ? [] : [`${outcome.status} ${outcome.requestId}: ${found} entries, expected ${expected}`];
   });
   expect(wrong).toEqual([]);
+}
+
+export interface RaceFile {
+  /** The first replica, for setting up and reading back. */
+  first: () => TestApp;
+  /**
+   * Sends `count` requests at once across the replicas, as the file's actor. Their audit entries are
+   * counted after the test: `entriesOf` an acknowledged answer (one by default), none for the others.
+   */
+  raceAll: (count: number, request: (i: number) => RaceRequest, entriesOf?: (outcome: Outcome) => number) => Promise<Outcome[]>;
+}
+
+/**
+ * What every race test file needs: replicas started before its tests and closed after, a token of
+ * its own (sub `<actor>-<unique>`), and after each test the audit completeness of all its races.
+ */
+export function raceFile(actor: string): RaceFile {
+  let replicas: Replicas;
+  let token: string;
+  let raced: { outcomes: Outcome[]; entriesOf: ((outcome: Outcome) => number) | undefined }[] = [];
+  beforeAll(async () => {
+    replicas = await startReplicas();
+    token = await adminToken(`${actor}-${unique()}`);
+  });
+  afterAll(() => replicas.close());
+  afterEach(async () => {
+    for (const { outcomes, entriesOf } of raced) await expectAuditedExactly(replicas, outcomes, entriesOf);
+    raced = [];
+  });
+  return {
+    first: () => replicas.instances[0]!,
+    raceAll: async (count, request, entriesOf) => {
+      const outcomes = await race(replicas, token, count, request);
+      raced.push({ outcomes, entriesOf });
+      return outcomes;
+    },
+  };
 }
