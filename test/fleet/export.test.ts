@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp } from '../support/app.ts';
+import { EXPORTS_AT_ONCE } from '../../src/fleet/assignments/assignments.service.ts';
+import { onPostgres, testApp } from '../support/app.ts';
 import type { TestApp } from '../support/app.ts';
 import { assign, createTechnician, createVehicle, returnAssignment } from '../support/fleet.ts';
 import { expectProblem } from '../support/problems.ts';
@@ -149,6 +150,27 @@ describe('GET /api/admin/assignments/export.csv', () => {
     expectProblem(await t.request('GET', '/api/admin/assignments/export.csv?status=lost'), 400, 'validation');
     expectProblem(await t.request('GET', '/api/admin/assignments/export.csv?returnedTo=2016-12-31T23:59:60Z'), 400, 'invalid-instant');
   });
+
+  // The limit is the process's own count, whatever the database: it is shown on the embedded one,
+  // whose one connection a test can hold (on PostgreSQL that would take a lock other files' tests
+  // wait for). Two exports wait for the held connection, so both are under way when a third comes.
+  it.runIf(!onPostgres)(
+    `a third export while ${EXPORTS_AT_ONCE} are under way is 503 exports-busy with Retry-After; they still finish`,
+    async () => {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const holding = t.database.db.transaction(() => held);
+      const running = Array.from({ length: EXPORTS_AT_ONCE }, () => t.request('GET', '/api/admin/assignments/export.csv'));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const refused = await t.request('GET', '/api/admin/assignments/export.csv');
+      release();
+      await holding;
+      expectProblem(refused, 503, 'exports-busy');
+      expect(refused.headers['retry-after']).toBe('5');
+      for (const response of await Promise.all(running)) expect(response.statusCode).toBe(200);
+      expect((await t.request('GET', '/api/admin/assignments/export.csv')).statusCode).toBe(200);
+    },
+  );
 
   it('HEAD gives the headers without running the export', async () => {
     const response = await t.request('HEAD', '/api/admin/assignments/export.csv');
